@@ -1,0 +1,45 @@
+# Pay.Parts Explorer. `make lab` opens the explorer; `make test` runs every test.
+# Both create .venv and install the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# JupyterLab refuses to run as root unless told; CI and some containers are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: install lab test lint format sandbox clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install  ## open JupyterLab on notebooks/ against the local sandbox
+	PAYPARTS_ENV=$${PAYPARTS_ENV:-sandbox} $(BIN)/jupyter lab --notebook-dir=notebooks \
+		--ServerApp.ip=127.0.0.1 $(ROOT_FLAG)
+
+test: install  ## every test: lint, unit, sandbox, schemathesis
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+sandbox: install  ## the sandbox in the foreground on http://127.0.0.1:8765
+	$(BIN)/python -m payparts_helpers.sandbox --port 8765
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
