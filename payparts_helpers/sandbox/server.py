@@ -1,0 +1,138 @@
+"""Running the sandbox: in a background thread (notebooks, tests) or in the foreground (CLI)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+
+from .app import create_app
+from .merchants import Merchant
+from .store import default_db_path
+
+__all__ = ["SandboxHandle", "bind_socket", "serve_forever", "start_sandbox"]
+
+_STARTUP_TIMEOUT = 15.0
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind before uvicorn starts, so port 0 yields a known free port with no race."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
+    # listener says TCP, and without it every keep-alive answer waits ~40 ms (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _server(db_path: str | Path | None, merchants: Iterable[Merchant] | None) -> uvicorn.Server:
+    app = create_app(db_path=db_path, merchants=merchants)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,  # the sandbox logs no requests: nothing that could carry a secret
+        lifespan="on",
+        server_header=False,
+        timeout_graceful_shutdown=3,
+    )
+    return uvicorn.Server(config)
+
+
+class SandboxHandle:
+    """A sandbox serving from a background thread; ``stop()`` or ``with`` ends it."""
+
+    def __init__(
+        self, server: uvicorn.Server, thread: threading.Thread, url: str, db_path: Path
+    ) -> None:
+        self._server = server
+        self._thread = thread
+        self.url = url
+        self.db_path = db_path
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish open requests, close the database, and join the thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(timeout)
+
+    def __enter__(self) -> SandboxHandle:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<SandboxHandle {self.url} {state}>"
+
+
+def start_sandbox(
+    port: int = 0,
+    db_path: str | Path | None = None,
+    merchants: Iterable[Merchant] | None = None,
+    host: str = "127.0.0.1",
+) -> SandboxHandle:
+    """Serve the sandbox from a daemon thread on loopback and return once it accepts requests."""
+    resolved = Path(db_path) if db_path is not None else default_db_path()
+    sock = bind_socket(host, port)
+    url = _url(sock)
+    server = _server(resolved, merchants)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"payparts-sandbox {url}", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + _STARTUP_TIMEOUT
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    if not server.started:
+        server.should_exit = True
+        thread.join(_STARTUP_TIMEOUT)
+        sock.close()
+        raise RuntimeError(f"the sandbox at {url} did not start")
+    return SandboxHandle(server, thread, url, resolved)
+
+
+def serve_forever(
+    host: str, port: int, db_path: str | Path | None, merchants: Iterable[Merchant] | None
+) -> None:
+    """Foreground mode for the CLI: print the URL first, stop cleanly on SIGINT/SIGTERM.
+
+    uvicorn finishes open requests on the first signal, then re-raises it with
+    the handlers it found; the no-op handlers below make that re-raise a normal
+    return, so the process exits 0 instead of dying by the signal.
+    """
+    sock = bind_socket(host, port)
+    server = _server(db_path, merchants)
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: None)
+    print(_url(sock), flush=True)
+    server.run(sockets=[sock])

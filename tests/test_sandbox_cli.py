@@ -1,0 +1,163 @@
+"""``python -m payparts_helpers.sandbox`` in a real subprocess: URL first, clean stop, curl."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from payparts_helpers.examples import minimum_request
+from payparts_helpers.sandbox.merchants import DEMO_MERCHANT
+
+
+@contextmanager
+def running_sandbox(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "payparts_helpers.sandbox", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        yield process, url
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+def wait_until_serving(url: str) -> None:
+    for _ in range(200):
+        try:
+            requests.get(url + "/", timeout=1)
+            return
+        except requests.ConnectionError:
+            import time
+
+            time.sleep(0.05)
+    raise AssertionError(f"{url} never answered")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_prints_its_url_first_and_stops_cleanly(tmp_path: Path, stop_signal: int) -> None:
+    with running_sandbox("--db", str(tmp_path / "cli.sqlite3")) as (process, url):
+        assert url.startswith("http://127.0.0.1:")
+        wait_until_serving(url)
+        response = requests.post(
+            f"{url}/v1/session/start",
+            json=minimum_request(),
+            auth=(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret),
+            timeout=10,
+        )
+        assert response.status_code == 201
+        process.send_signal(stop_signal)
+        assert process.wait(15) == 0
+        assert process.stderr is not None
+        stderr = process.stderr.read()
+        assert "Traceback" not in stderr
+        assert DEMO_MERCHANT.secret not in stderr
+
+
+def test_merchants_file_defines_the_sales_locations(tmp_path: Path) -> None:
+    merchants = tmp_path / "merchants.json"
+    merchants.write_text(
+        json.dumps([{"slCode": "SL-5555-6666", "secret": "s3cr3t", "merchantName": "Bikes BV"}])
+    )
+    with running_sandbox("--db", str(tmp_path / "m.sqlite3"), "--merchants", str(merchants)) as (
+        _process,
+        url,
+    ):
+        wait_until_serving(url)
+        start = f"{url}/v1/session/start"
+        ok = requests.post(
+            start, json=minimum_request(), auth=("SL-5555-6666", "s3cr3t"), timeout=10
+        )
+        assert ok.status_code == 201
+        demo = requests.post(
+            start,
+            json=minimum_request(),
+            auth=(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret),
+            timeout=10,
+        )
+        assert demo.status_code == 401  # only the listed merchants exist
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not JSON"),
+        ("[]", "non-empty JSON list"),
+        ('[{"slCode": "A"}]', "merchants[0].secret"),
+        ('[{"slCode": "A:B", "secret": "s", "merchantName": "n"}]', "cannot contain ':'"),
+        (
+            '[{"slCode": "A", "secret": "s", "merchantName": "n"},'
+            ' {"slCode": "A", "secret": "t", "merchantName": "m"}]',
+            "twice",
+        ),
+    ],
+)
+def test_a_bad_merchants_file_exits_2_with_a_message(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    merchants = tmp_path / "merchants.json"
+    merchants.write_text(content)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "payparts_helpers.sandbox",
+            "--port",
+            "0",
+            "--merchants",
+            str(merchants),
+            "--db",
+            str(tmp_path / "x.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_contracts_curl_examples_work_as_documented(tmp_path: Path) -> None:
+    """The two curl commands of the contract, base URL swapped for the sandbox's."""
+    assert shutil.which("curl"), "curl is installed by .ci/run"
+    with running_sandbox("--db", str(tmp_path / "curl.sqlite3")) as (_process, url):
+        wait_until_serving(url)
+        create = f"""curl -s -X POST "{url}/v1/session/start" \\
+  -H "Content-Type: application/json" \\
+  -H "Authorization: Basic $(echo -n 'SL-1234-4321:your-secret-key' | base64)" \\
+  -d '{{
+    "returnUrl": "https://shop.nl/return",
+    "exchangeUrl": "https://shop.nl/exchange",
+    "amount": {{"value": 100, "currency": "EUR"}}
+  }}'"""
+        created = json.loads(_bash(create))
+        assert set(created) == {"sessionId", "sessionToken"}
+        get = f"""curl -s -X GET "{url}/v1/session/{created["sessionId"]}" \\
+  -H "Authorization: Basic $(echo -n 'SL-1234-4321:your-secret-key' | base64)" """
+        details = json.loads(_bash(get))
+        assert details["sessionToken"] == created["sessionToken"]
+        assert details["amount"] == {"value": 100, "currency": "EUR"}
+
+
+def _bash(script: str) -> str:
+    env = {**os.environ, "LC_ALL": "C"}
+    return subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=30, check=True, env=env
+    ).stdout
