@@ -13,6 +13,8 @@ from typing import Any
 
 __all__ = [
     "AuthenticationError",
+    "ConfigurationError",
+    "InvalidSessionIdError",
     "NotFoundError",
     "PayPartsError",
     "RateLimitError",
@@ -79,8 +81,21 @@ class PayPartsError(Exception):
         self.violations: list[Violation] = list(violations or [])
         self.raw_body = raw_body
 
+    def append_to_message(self, text: str) -> None:
+        """Add a sentence the caller knows and the raiser did not (e.g. "not retried")."""
+        self.message = f"{self.message}{text}"
+        self.args = (self.message,)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, status_code={self.status_code!r})"
+
+
+class ConfigurationError(PayPartsError):
+    """The client cannot be set up: unknown environment, missing credentials, unsafe URL."""
+
+
+class InvalidSessionIdError(PayPartsError):
+    """A session id refused locally (``../``, ``?``, ``/``, over-long): no request was sent."""
 
 
 class AuthenticationError(PayPartsError):
@@ -108,7 +123,15 @@ class ServerError(PayPartsError):
 
 
 class TransportError(PayPartsError):
-    """No HTTP answer at all: timeout, refused connection, TLS failure."""
+    """No HTTP answer at all: timeout, refused connection, TLS failure.
+
+    ``retryable`` is True when the request certainly did not reach the server
+    (refused connection, connect timeout), so even a retry is safe for GET.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retryable = retryable
 
 
 class UnexpectedResponseError(PayPartsError):
