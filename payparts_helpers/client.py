@@ -1,0 +1,413 @@
+"""The Pay.Parts client: one pooled ``requests.Session``, one private request method.
+
+Every call goes through :meth:`PayPartsClient._request`, which owns Basic auth,
+timeouts, retries, the mapping of answers to typed errors, and the history.
+GET is retried on connection errors, 429, 502, 503 and 504 (honouring
+``Retry-After``); POST never is, because a retried POST could create a second
+session. No secret, and no ``Authorization`` value, ever reaches a message,
+a ``repr``, a log line or the history.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ._version import __version__
+from .errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidSessionIdError,
+    NotFoundError,
+    PayPartsError,
+    RateLimitError,
+    RequestRejectedError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+    Violation,
+)
+from .redaction import basic_credentials_forms, redact
+from .resources import CreatedSession, SessionDetails
+from .session_request import SessionRequest, request_to_dict
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["PayPartsClient"]
+
+log = logging.getLogger("payparts_helpers.client")
+
+USER_AGENT = f"payparts-helpers/{__version__} python-requests/{requests.__version__}"
+_SAFE_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_MAX_RETRY_WAIT = 30.0
+_BODY_QUOTE = 160
+_POST_NOT_RETRIED = (
+    " The request was sent once and not retried: a retry could create a second session."
+)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One entry of the history, already redacted."""
+
+    at: str
+    method: str
+    path: str
+    status: int | None
+    elapsed_ms: float
+    session_id: str | None
+    request: Any
+    response: Any
+    error: str | None
+
+
+class PayPartsClient:
+    """Talks to Pay.Parts (or the sandbox) with a sales location's credentials.
+
+    ``base_url=None`` means this process's embedded sandbox. ``timeout`` is the
+    read timeout in seconds; ``connect_timeout`` defaults to the smaller of 5 s
+    and ``timeout``. ``headers`` are sent with every call (the sandbox's
+    ``Sandbox-Scenario`` header, say).
+    """
+
+    environment: str = "custom"  # set by from_env: sandbox, beta or production
+
+    def __init__(
+        self,
+        sl_code: str,
+        secret: str,
+        base_url: str | None = None,
+        timeout: float = 10.0,
+        *,
+        connect_timeout: float | None = None,
+        get_attempts: int = 3,
+        backoff: float = 0.5,
+        history_size: int = 1000,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if not sl_code or not secret:
+            raise ConfigurationError("an SL code and a secret are both needed")
+        if base_url is None:
+            from .environment import embedded_sandbox_url
+
+            base_url = embedded_sandbox_url()
+        self.base_url = _checked_base_url(base_url)
+        self.sl_code = sl_code
+        self._secret = secret
+        self._secret_forms = basic_credentials_forms(sl_code, secret)
+        self.timeout = (
+            connect_timeout if connect_timeout is not None else min(5.0, timeout),
+            timeout,
+        )
+        self.get_attempts = max(1, get_attempts)
+        self.backoff = backoff
+        self._http = requests.Session()
+        self._http.mount("http://", HTTPAdapter(pool_connections=2, pool_maxsize=16))
+        self._http.mount("https://", HTTPAdapter(pool_connections=2, pool_maxsize=16))
+        self._http.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        extra = dict(headers or {})
+        if any(name.lower() == "authorization" for name in extra):
+            raise ConfigurationError("pass sl_code and secret, not an Authorization header")
+        self._http.headers.update(extra)  # e.g. {"Sandbox-Scenario": "rate-limited"}
+        self._history: deque[_Call] = deque(maxlen=history_size)
+        self._history_lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> PayPartsClient:
+        """A client configured by ``PAYPARTS_ENV`` and friends (see :mod:`.environment`)."""
+        from .environment import resolve_settings
+
+        settings = resolve_settings(environ)
+        client = cls(settings.sl_code, settings.secret, settings.base_url, **kwargs)
+        client.environment = settings.environment
+        return client
+
+    # --- public API ------------------------------------------------------------------
+
+    def create_session(self, request: SessionRequest | Mapping[str, Any]) -> CreatedSession:
+        """``POST /v1/session/start``. Sent once, never retried automatically."""
+        body = request_to_dict(request)
+        started = time.perf_counter()
+        data = self._request("POST", "/v1/session/start", body)
+        elapsed = time.perf_counter() - started
+        session_id, token = _required_text(data, "sessionId"), _required_text(data, "sessionToken")
+        return CreatedSession(session_id, token, elapsed, data)
+
+    def get_session(self, session_id: str) -> SessionDetails:
+        """``GET /v1/session/{id}``; the id is checked locally before it goes into the URL."""
+        if not isinstance(session_id, str) or not _SAFE_SESSION_ID.fullmatch(session_id):
+            shown = repr(session_id)[:40]
+            raise InvalidSessionIdError(
+                f"{shown} is not a session id: use the sessionId that create_session returned "
+                "(letters, digits, '-' or '_', at most 128 characters). No request was sent."
+            )
+        data = self._request("GET", f"/v1/session/{session_id}", None)
+        return SessionDetails(
+            session_id=_required_text(data, "sessionId"),
+            session_token=_required_text(data, "sessionToken"),
+            amount=_optional_object(data, "amount"),
+            customer=_optional_object(data, "customer"),
+            order=_optional_object(data, "order"),
+            raw=data,
+        )
+
+    def history_frame(self) -> pandas.DataFrame:
+        """Every call so far (oldest first) as a DataFrame, bodies redacted."""
+        import pandas
+
+        with self._history_lock:
+            rows = [call.__dict__ for call in self._history]
+        columns = list(_Call.__dataclass_fields__)
+        return pandas.DataFrame(rows, columns=columns)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PayPartsClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PayPartsClient(base_url={self.base_url!r}, sl_code={self.sl_code!r})"
+
+    __str__ = __repr__
+
+    # --- the one place HTTP happens --------------------------------------------------
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        attempts = self.get_attempts if method == "GET" else 1
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            try:
+                response = self._send(method, path, body)
+            except (TransportError, UnexpectedResponseError) as error:
+                self._record(method, path, None, started, body, None, error)
+                if attempt < attempts and isinstance(error, TransportError) and error.retryable:
+                    self._wait(attempt, None)
+                    continue
+                if method == "POST":
+                    error.append_to_message(_POST_NOT_RETRIED)
+                raise
+            try:
+                data = self._interpret(method, path, response)
+            except PayPartsError as error:
+                status = response.status_code
+                self._record(method, path, response, started, body, _response_body(response), error)
+                if attempt < attempts and status in _RETRY_STATUSES:
+                    self._wait(attempt, response.headers.get("Retry-After"))
+                    continue
+                if method == "POST" and (status in _RETRY_STATUSES or status >= 500):
+                    error.append_to_message(_POST_NOT_RETRIED)
+                raise
+            self._record(method, path, response, started, body, data, None)
+            return data
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> requests.Response:
+        """One HTTP exchange; every failure without a usable answer becomes a typed error."""
+        where = f"{method} {self.base_url}{path}"
+        try:
+            return self._http.request(
+                method,
+                self.base_url + path,
+                json=body,
+                auth=(self.sl_code, self._secret),
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError:
+            error = TransportError(f"{where}: the TLS handshake failed (certificate or protocol)")
+        except requests.exceptions.ConnectTimeout:
+            error = TransportError(
+                f"{where}: no connection within {self.timeout[0]:g} s", retryable=True
+            )
+        except requests.exceptions.ReadTimeout:
+            error = TransportError(f"{where}: no answer within {self.timeout[1]:g} s")
+        except requests.exceptions.ConnectionError:
+            error = TransportError(
+                f"{where}: could not connect (refused or unreachable)", retryable=True
+            )
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ):
+            raise UnexpectedResponseError(
+                f"{where}: the answer was cut off before its end (truncated body)"
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            error = TransportError(f"{where}: {type(exc).__name__}")
+        raise error
+
+    def _interpret(self, method: str, path: str, response: requests.Response) -> dict[str, Any]:
+        """The JSON object of a 2xx answer, or the typed error for anything else."""
+        status = response.status_code
+        label = f"{method} {path} → {status} {response.reason or ''}".rstrip()
+        text = redact(response.text, self._secret_forms)  # the body was read in full by _send
+        data = _json_object(text)
+        if data is None:
+            kind = response.headers.get("Content-Type", "no content type")
+            raise UnexpectedResponseError(
+                f"{label}: expected JSON, got {kind}: {_quote(text)}",
+                status_code=status,
+                raw_body=text[:2000],
+            )
+        if 200 <= status < 300:
+            return data
+        raise _error_for(label, status, data, text, response.headers.get("Retry-After"))
+
+    def _wait(self, attempt: int, retry_after: str | None) -> None:
+        delay = _retry_after_seconds(retry_after)
+        if delay is None:
+            delay = self.backoff * 2 ** (attempt - 1)
+        time.sleep(min(delay, _MAX_RETRY_WAIT))
+
+    def _record(
+        self,
+        method: str,
+        path: str,
+        response: requests.Response | None,
+        started: float,
+        request_body: Any,
+        response_body: Any,
+        error: PayPartsError | None,
+    ) -> None:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        session_id = None
+        if isinstance(response_body, dict) and isinstance(response_body.get("sessionId"), str):
+            session_id = response_body["sessionId"]
+        elif method == "GET":
+            session_id = path.rsplit("/", 1)[-1]
+        call = _Call(
+            at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            method=method,
+            path=path,
+            status=response.status_code if response is not None else None,
+            elapsed_ms=round(elapsed_ms, 2),
+            session_id=session_id,
+            request=redact(request_body, self._secret_forms),
+            response=redact(response_body, self._secret_forms),
+            error=str(error) if error else None,
+        )
+        with self._history_lock:
+            self._history.append(call)
+        log.debug("%s %s → %s in %.1f ms", method, path, call.status, elapsed_ms)
+
+
+def _checked_base_url(base_url: str) -> str:
+    from .environment import is_loopback_url
+
+    url = base_url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {url[:80]!r}")
+    if parts.username or parts.password:
+        raise ConfigurationError("base_url must not carry credentials; pass sl_code and secret")
+    if parts.scheme == "http" and not is_loopback_url(url):
+        raise ConfigurationError(
+            f"refusing to send credentials over plain http:// to {parts.hostname}: "
+            "use https:// (plain http is allowed only for this machine, e.g. the sandbox)"
+        )
+    return url
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _response_body(response: requests.Response) -> Any:
+    try:
+        return json.loads(response.text)
+    except (ValueError, RecursionError):
+        return response.text[:2000]
+
+
+def _quote(text: str) -> str:
+    start = " ".join(text.split())[:_BODY_QUOTE]
+    return repr(start + ("…" if len(text) > _BODY_QUOTE else "")) if text else "an empty body"
+
+
+def _error_for(
+    label: str, status: int, data: dict[str, Any], text: str, retry_after: str | None
+) -> PayPartsError:
+    listed = data.get("violations")
+    violations = [Violation.from_problem(v) for v in listed] if isinstance(listed, list) else []
+    detail = str(data.get("detail") or data.get("title") or data.get("message") or "")
+    common: dict[str, Any] = {
+        "status_code": status,
+        "violations": violations,
+        "raw_body": text[:2000],
+    }
+    if status in (401, 403):
+        return AuthenticationError(
+            f"{label}: the SL code or secret was refused. {detail} "
+            "Check PAYPARTS_SL_CODE / PAYPARTS_SECRET and the environment (sandbox, beta, "
+            "production) they belong to.".strip(),
+            **common,
+        )
+    if status in (400, 422):
+        listed = "; ".join(str(v) for v in violations) or detail
+        return RequestRejectedError(f"{label}: the request was rejected: {listed}", **common)
+    if status == 404:
+        return NotFoundError(
+            f"{label}: {detail or 'no such session for this sales location.'}", **common
+        )
+    if status == 429:
+        seconds = _retry_after_seconds(retry_after)
+        hint = f" Retry after {seconds:g} s." if seconds is not None else ""
+        return RateLimitError(f"{label}: rate limited.{hint}", retry_after=seconds, **common)
+    if status >= 500:
+        return ServerError(f"{label}: the service failed. {detail}".strip(), **common)
+    return PayPartsError(f"{label}: {detail}".strip(), **common)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date; None when absent or odd."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _required_text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise UnexpectedResponseError(
+            f"the answer has no {key} (keys: {', '.join(sorted(map(str, data))) or 'none'}): "
+            "it is not the contract's response",
+            raw_body=json.dumps(data)[:2000],
+        )
+    return value
+
+
+def _optional_object(data: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = data.get(key)
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,117 @@
+"""Which Pay.Parts to talk to: sandbox, beta or production, chosen by configuration alone.
+
+Reads ``PAYPARTS_ENV`` (``sandbox`` default, ``beta``, ``production``),
+``PAYPARTS_SL_CODE``, ``PAYPARTS_SECRET`` and ``PAYPARTS_BASE_URL`` from the
+process environment, falling back to a ``.env`` file (the environment wins).
+In the sandbox, with no base URL, one embedded sandbox per process is started
+on a free loopback port with the demo credentials; it shares the per-user
+database, so every kernel sees the same sessions.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ipaddress
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "BASE_URLS",
+    "ClientSettings",
+    "embedded_sandbox_url",
+    "is_loopback_url",
+    "resolve_settings",
+]
+
+BASE_URLS = {
+    "beta": "https://zero-parts.pay.nl",
+    "production": "https://parts.pay.nl",
+}
+ENVIRONMENTS = ("sandbox", *BASE_URLS)
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Resolved configuration. ``base_url`` is None for the embedded sandbox."""
+
+    environment: str
+    base_url: str | None
+    sl_code: str
+    secret: str = field(repr=False)
+
+
+def resolve_settings(
+    environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = ".env"
+) -> ClientSettings:
+    """Settings from the environment and ``.env``; a :class:`ConfigurationError` names what
+    is missing (never the secret)."""
+    values = _read(environ, dotenv_path)
+    environment = (values.get("PAYPARTS_ENV") or "sandbox").strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"PAYPARTS_ENV={environment!r} is not one of {', '.join(ENVIRONMENTS)}"
+        )
+    base_url = (values.get("PAYPARTS_BASE_URL") or "").strip().rstrip("/") or None
+    sl_code = (values.get("PAYPARTS_SL_CODE") or "").strip()
+    secret = values.get("PAYPARTS_SECRET") or ""
+    if environment == "sandbox":
+        from .sandbox.merchants import DEMO_MERCHANT
+
+        if not (sl_code and secret):
+            sl_code, secret = DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret
+        return ClientSettings(environment, base_url, sl_code, secret)
+    missing = [
+        name
+        for name, value in (("PAYPARTS_SL_CODE", sl_code), ("PAYPARTS_SECRET", secret))
+        if not value
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"PAYPARTS_ENV={environment} needs {' and '.join(missing)} "
+            "(set them in the environment or in a .env file)"
+        )
+    return ClientSettings(environment, base_url or BASE_URLS[environment], sl_code, secret)
+
+
+def _read(environ: Mapping[str, str] | None, dotenv_path: str | Path | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        from dotenv import dotenv_values
+
+        values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    return values
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for http(s) URLs whose host is this machine (127.0.0.0/8, ::1, localhost)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_embedded_lock = threading.Lock()
+_embedded = None
+
+
+def embedded_sandbox_url() -> str:
+    """The URL of this process's embedded sandbox, started on first use."""
+    global _embedded
+    with _embedded_lock:
+        if _embedded is None or not _embedded.running:
+            from .sandbox import start_sandbox
+
+            _embedded = start_sandbox(port=0)
+            # Stop it with the interpreter, so the database is closed cleanly.
+            atexit.register(_embedded.stop)
+        return _embedded.url
