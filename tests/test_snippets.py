@@ -1,0 +1,106 @@
+"""Generated snippets are run for real against the sandbox, and never hold the secret."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from payparts_helpers import examples
+from payparts_helpers.client import PayPartsClient
+from payparts_helpers.sandbox import SandboxHandle
+from payparts_helpers.snippets import to_curl, to_php, to_python
+
+from .conftest import OTHER_MERCHANT
+
+# A merchant whose secret is a marker we can search for in every snippet.
+SECRET = OTHER_MERCHANT.secret
+ENCODED = base64.b64encode(f"{OTHER_MERCHANT.sl_code}:{SECRET}".encode()).decode()
+
+
+@pytest.fixture
+def client(sandbox: SandboxHandle) -> PayPartsClient:
+    return PayPartsClient(OTHER_MERCHANT.sl_code, SECRET, sandbox.url)
+
+
+def run(command: list[str], tmp_path: Path) -> str:
+    env = {**os.environ, "PAYPARTS_SECRET": SECRET}
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=60, check=False, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} must be installed in CI (.ci/run installs it)")
+        pytest.skip(f"{tool} is not installed here; .ci/run installs it for CI")
+    return path
+
+
+@pytest.mark.parametrize("make", [to_curl, to_python, to_php])
+@pytest.mark.parametrize(
+    "request_body", [examples.minimum_request(), examples.full_request(), "0" * 32]
+)
+def test_no_snippet_holds_the_secret(make, request_body, client: PayPartsClient) -> None:
+    text = make(request_body, client)
+    assert SECRET not in text
+    assert ENCODED not in text
+    assert ENCODED.rstrip("=") not in text
+    assert "PAYPARTS_SECRET" in text
+    assert OTHER_MERCHANT.sl_code in text
+
+
+def test_curl_snippet_creates_the_session(client: PayPartsClient, tmp_path: Path) -> None:
+    require("curl")
+    body = examples.full_request()
+    body["description"] = 'It\'s "quoted" $HOME `x`'
+    out = run(["bash", "-c", to_curl(body, client) + " --silent"], tmp_path)
+    created = json.loads(out)
+    assert client.get_session(created["sessionId"]).raw["sessionToken"] == created["sessionToken"]
+
+
+def test_curl_snippet_for_get(client: PayPartsClient, tmp_path: Path) -> None:
+    require("curl")
+    created = client.create_session(examples.minimum_request())
+    out = run(["bash", "-c", to_curl(created.session_id, client) + " --silent"], tmp_path)
+    assert json.loads(out)["sessionToken"] == created.session_token
+
+
+def test_python_snippet_creates_the_session(client: PayPartsClient, tmp_path: Path) -> None:
+    script = tmp_path / "snippet.py"
+    body = examples.full_request()
+    body["customer"]["nickname"] = None  # JSON null must become Python None
+    script.write_text(to_python(body, client))
+    status, answer = run([sys.executable, str(script)], tmp_path).splitlines()
+    assert status == "201"
+    assert "sessionToken" in answer
+
+
+def test_php_snippet_creates_the_session(client: PayPartsClient, tmp_path: Path) -> None:
+    php = require("php")
+    script = tmp_path / "snippet.php"
+    script.write_text(to_php(examples.full_request(), client))
+    status, answer = run([php, str(script)], tmp_path).splitlines()
+    assert status == "201"
+    session_id = json.loads(answer)["sessionId"]
+    assert client.get_session(session_id).order == examples.full_request()["order"]
+
+
+def test_php_snippet_for_get(client: PayPartsClient, tmp_path: Path) -> None:
+    php = require("php")
+    created = client.create_session(examples.minimum_request())
+    script = tmp_path / "get.php"
+    script.write_text(to_php(created.session_id, client))
+    status, answer = run([php, str(script)], tmp_path).splitlines()
+    assert status == "200"
+    assert json.loads(answer)["sessionToken"] == created.session_token
