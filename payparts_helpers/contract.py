@@ -40,6 +40,9 @@ __all__ = [
 # JavaScript's safe-integer bound: the browser SDK reads amounts as JS numbers.
 MAX_MONEY = 2**53 - 1
 SESSION_ID_PATTERN = r"^[0-9a-f]{32}$"
+# The contract's deepest field is 4 levels down (order.products[i].total); the validator
+# recurses, so requests nested absurdly deep are refused before it sees them.
+MAX_DEPTH = 32
 # Schema extension keyword (see _StrictInteger): an integer field refuses 29.0 as well as 29.9.
 _STRICT_INTEGER = "x-strict-integer"
 PROBLEM_TYPE = "https://developer.pay.nl/docs/error-codes"
@@ -362,13 +365,29 @@ def parse_json_body(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise InvalidJSONError("the body is not UTF-8 text") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise InvalidJSONError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except (ValueError, RecursionError) as exc:
         # Over-long integers (Python's digit limit) and absurd nesting.
         reason = str(exc) if isinstance(exc, InvalidJSONError) else "the JSON is too deep or large"
         raise InvalidJSONError(reason) from None
+    if _too_deep(value):
+        raise InvalidJSONError(f"the JSON is nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _too_deep(value: Any) -> bool:
+    """True past MAX_DEPTH levels of arrays/objects (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 @cache
@@ -445,10 +464,21 @@ _CODES = {
 def validate_session_request(body: object) -> list[Violation]:
     """Every way ``body`` breaks the contract, one violation per field, in path order.
 
-    An empty list means the sandbox accepts the request.
+    An empty list means the sandbox accepts the request. Never raises: data that is
+    not JSON (a set, bytes keys) or is nested too deep is one violation with no path.
     """
+    if _too_deep(body):
+        return [
+            Violation(
+                None, f"The request is nested deeper than {MAX_DEPTH} levels.", "INVALID_FORMAT"
+            )
+        ]
     found: dict[tuple[str | None, str], Violation] = {}
-    for error in _validator().iter_errors(body):
+    try:
+        errors = list(_validator().iter_errors(body))
+    except ValueError as exc:  # Python data JSON cannot carry: sets, bytes, non-text keys
+        return [Violation(None, f"The request is not JSON data: {exc}", "INVALID_TYPE")]
+    for error in errors:
         violation = _violation(error)
         found.setdefault((violation.path, violation.code or ""), violation)
     return sorted(found.values(), key=lambda v: (v.path or "", v.code or ""))

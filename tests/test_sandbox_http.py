@@ -367,3 +367,13 @@ def test_sandbox_repr_shows_no_secret(sandbox: SandboxHandle) -> None:
     assert DEMO_MERCHANT.secret not in repr(sandbox)
     assert DEMO_MERCHANT.secret not in repr(DEMO_MERCHANT)
     assert http_session(None).auth is None
+
+
+@pytest.mark.parametrize("where", ["amount", "customer", "unknownField"])
+def test_deep_nesting_inside_a_known_field_is_400_not_500(
+    api: requests.Session, sandbox: SandboxHandle, where: str
+) -> None:
+    body = minimum_request()
+    body[where] = json.loads("[" * 300 + "]" * 300)
+    response = api.post(f"{sandbox.url}/v1/session/start", json=body, timeout=10)
+    assert "nested deeper than 32" in assert_problem(response, 400)["detail"]
