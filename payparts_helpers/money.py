@@ -16,6 +16,7 @@ from functools import cache
 __all__ = [
     "InvalidAmountError",
     "UnknownCurrencyError",
+    "UnknownLocaleError",
     "currency_codes",
     "exponent",
     "format_display",
@@ -28,6 +29,10 @@ __all__ = [
 
 class UnknownCurrencyError(ValueError):
     """The code is not an ISO 4217 currency with a minor unit (e.g. ``EURO``, ``XAU``)."""
+
+
+class UnknownLocaleError(ValueError):
+    """A locale neither Babel nor CLDR knows (``xx-YY``), or no locale at all."""
 
 
 class InvalidAmountError(ValueError):
@@ -113,7 +118,9 @@ def format_display(minor: int, currency: str, locale: str = "nl_NL") -> str:
     (Babel) places symbol, separators and sign; the number of decimals is the
     ISO exponent, not CLDR's, so the digits shown are the digits sent.
     """
-    pattern, babel_locale = _currency_pattern(locale.replace("-", "_"), exponent(currency))
+    if not isinstance(locale, str) or not locale.strip():
+        raise UnknownLocaleError(f"a locale is text such as nl-NL, not {locale!r}")
+    pattern, babel_locale = _currency_pattern(locale.strip().replace("-", "_"), exponent(currency))
     return pattern.apply(
         to_decimal(minor, currency), babel_locale, currency=currency, currency_digits=False
     )
@@ -122,9 +129,13 @@ def format_display(minor: int, currency: str, locale: str = "nl_NL") -> str:
 @cache
 def _currency_pattern(locale: str, digits: int):
     from babel.core import Locale
+    from babel.core import UnknownLocaleError as BabelUnknownLocale
     from babel.numbers import parse_pattern
 
-    babel_locale = Locale.parse(locale)
+    try:
+        babel_locale = Locale.parse(locale)
+    except (BabelUnknownLocale, ValueError, TypeError):
+        raise UnknownLocaleError(f"{locale!r} is not a locale Babel knows (try nl-NL)") from None
     pattern = parse_pattern(babel_locale.currency_formats["standard"].pattern)
     pattern.frac_prec = (digits, digits)
     return pattern, babel_locale

@@ -71,3 +71,9 @@ def test_to_minor_refuses_rounding_and_nonsense() -> None:
 def test_minor_units_round_trip_through_decimal_and_text(minor: int, currency: str) -> None:
     assert money.to_minor(money.to_decimal(minor, currency), currency) == minor
     assert money.to_minor(money.format_plain(minor, currency), currency) == minor
+
+
+@pytest.mark.parametrize("locale", [None, "", "xx-YY", "not a locale"])
+def test_unknown_locale_is_a_value_error_naming_it(locale: object) -> None:
+    with pytest.raises(money.UnknownLocaleError):
+        money.format_display(2999, "EUR", locale)  # type: ignore[arg-type]
