@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and some containers are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test lint format sandbox clean
+.PHONY: install lab test lint format sandbox bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,3 +43,6 @@ sandbox: install  ## the sandbox in the foreground on http://127.0.0.1:8765
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+bench: install  ## benchmarks: each prints a ratio measured side by side in one run
+	$(BIN)/python bench/bench_orders.py

@@ -12,8 +12,21 @@ from typing import Any
 from ._version import __version__
 
 _EXPORTS = {
+    # client and its results
+    "PayPartsClient": ".client",
+    "CreatedSession": ".resources",
+    "SessionDetails": ".resources",
+    "SessionRequest": ".session_request",
+    "Amount": ".session_request",
+    "Customer": ".session_request",
+    "Address": ".session_request",
+    "Order": ".session_request",
+    "Product": ".session_request",
+    # errors
     "PayPartsError": ".errors",
     "AuthenticationError": ".errors",
+    "ConfigurationError": ".errors",
+    "InvalidSessionIdError": ".errors",
     "RequestRejectedError": ".errors",
     "NotFoundError": ".errors",
     "RateLimitError": ".errors",
@@ -22,13 +35,26 @@ _EXPORTS = {
     "UnexpectedResponseError": ".errors",
     "TokenDecodeError": ".errors",
     "Violation": ".errors",
+    # token, lint, orders, snippets
     "TokenPayload": ".session_token",
     "decode_session_token": ".session_token",
-    "encode_session_token": ".session_token",
+    "token_findings": ".token_checks",
+    "Finding": ".lint",
+    "lint_session_request": ".lint",
+    "order_lines_frame": ".orders",
+    "style_order_lines": ".orders",
+    "order_summary": ".orders",
+    "to_curl": ".snippets",
+    "to_python": ".snippets",
+    "to_php": ".snippets",
+    # money
+    "format_display": ".money",
+    "format_plain": ".money",
+    "to_decimal": ".money",
+    "to_minor": ".money",
+    # sandbox and contract
     "start_sandbox": ".sandbox",
     "SandboxHandle": ".sandbox",
-    "Merchant": ".sandbox",
-    "DEMO_MERCHANT": ".sandbox",
     "validate_session_request": ".contract",
     "openapi_document": ".contract",
 }

@@ -1,0 +1,268 @@
+"""``payparts``: the helpers from a shell, for scripts and CI checks.
+
+Exit codes: 0 success; 1 the command ran and the answer is no (the API refused,
+lint or token checks found errors); 2 the command could not run (bad arguments,
+unreadable file, missing configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigurationError, PayPartsError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command cannot run as given (exit 2)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (UsageError, ConfigurationError) as exc:
+        print(f"payparts: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PayPartsError as exc:
+        print(f"payparts: {exc}", file=sys.stderr)
+        return EXIT_NO
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="payparts",
+        description="Pay.Parts session API from the shell (sandbox by default; see PAYPARTS_ENV).",
+    )
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output (default: table)"
+    )
+    strict = argparse.ArgumentParser(add_help=False)
+    strict.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sandbox = commands.add_parser("sandbox", help="run the local sandbox in the foreground")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--db", default=None)
+    sandbox.add_argument("--merchants", default=None)
+    sandbox.set_defaults(run=_run_sandbox)
+
+    create = commands.add_parser("create", parents=[output], help="create a session")
+    create.add_argument("--json", metavar="FILE", help="request body from a JSON file ('-': stdin)")
+    create.add_argument("--amount", type=int, metavar="MINOR_UNITS", help="e.g. 2999 for 29.99")
+    create.add_argument("--currency", default=None, help="ISO 4217 code (default EUR)")
+    create.add_argument("--return-url")
+    create.add_argument("--exchange-url")
+    create.add_argument("--description")
+    create.add_argument("--reference")
+    create.add_argument("--no-lint", action="store_true", help="send even if lint finds errors")
+    create.set_defaults(run=_run_create)
+
+    get = commands.add_parser("get", parents=[output], help="fetch a session by id")
+    get.add_argument("session_id")
+    get.set_defaults(run=_run_get)
+
+    decode = commands.add_parser("decode", parents=[output, strict], help="decode an st_ token")
+    decode.add_argument("token")
+    decode.set_defaults(run=_run_decode)
+
+    lint = commands.add_parser("lint", parents=[output, strict], help="check a request file")
+    lint.add_argument("file", help="JSON request body ('-': stdin)")
+    lint.set_defaults(run=_run_lint)
+    return parser
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
+    from .sandbox.__main__ import main as sandbox_main
+
+    forwarded = ["--host", args.host, "--port", str(args.port)]
+    forwarded += ["--db", args.db] if args.db else []
+    forwarded += ["--merchants", args.merchants] if args.merchants else []
+    return sandbox_main(forwarded)
+
+
+def _run_create(args: argparse.Namespace) -> int:
+    body = _read_json(args.json) if args.json else {}
+    if not isinstance(body, dict):
+        raise UsageError(f"{args.json} must hold a JSON object, the request body")
+    flags = {
+        "returnUrl": args.return_url,
+        "exchangeUrl": args.exchange_url,
+        "description": args.description,
+        "reference": args.reference,
+    }
+    body.update({key: value for key, value in flags.items() if value is not None})
+    if args.amount is not None or args.currency is not None:
+        amount = body.get("amount") if isinstance(body.get("amount"), dict) else {}
+        if args.amount is not None:
+            amount["value"] = args.amount
+        amount["currency"] = args.currency or amount.get("currency") or "EUR"
+        body["amount"] = amount
+    if not args.no_lint:
+        from .lint import lint_session_request
+
+        findings = lint_session_request(body)
+        errors = [f for f in findings if f.level == "error"]
+        if errors:
+            _print_findings(errors, sys.stderr)
+            print("payparts: not sent: fix the errors above (or pass --no-lint)", file=sys.stderr)
+            return EXIT_NO
+    with _client() as client:
+        created = client.create_session(body)
+    _emit(args, created.raw, lambda: _created_table(created))
+    return EXIT_OK
+
+
+def _run_get(args: argparse.Namespace) -> int:
+    with _client() as client:
+        details = client.get_session(args.session_id)
+    _emit(args, details.raw, lambda: _details_table(details))
+    return EXIT_OK
+
+
+def _run_decode(args: argparse.Namespace) -> int:
+    from .session_token import decode_session_token
+    from .token_checks import token_findings
+
+    payload = decode_session_token(args.token)
+    findings = token_findings(payload)
+    document = {"payload": payload.raw, "findings": [_finding_json(f) for f in findings]}
+    _emit(args, document, lambda: _payload_table(payload) + _findings_text(findings))
+    return _verdict(findings, args.strict)
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    from .lint import lint_session_request
+
+    findings = lint_session_request(_read_json(args.file))
+    document = {"findings": [_finding_json(f) for f in findings]}
+    _emit(args, document, lambda: _findings_text(findings) or "no findings\n")
+    return _verdict(findings, args.strict)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _client():  # -> PayPartsClient, imported lazily to keep start-up fast
+    from .client import PayPartsClient
+
+    return PayPartsClient.from_env()
+
+
+def _read_json(source: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{source} is not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{source} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+
+
+def _emit(args: argparse.Namespace, document: Any, table: Callable[[], str]) -> None:
+    if args.format == "json":
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(table())
+
+
+def _verdict(findings: Sequence[Any], strict: bool) -> int:
+    failing = {"error", "warning"} if strict else {"error"}
+    return EXIT_NO if any(f.level in failing for f in findings) else EXIT_OK
+
+
+def _finding_json(finding: Any) -> dict[str, Any]:
+    return {"level": finding.level, "path": finding.path, "message": finding.message}
+
+
+def _findings_text(findings: Sequence[Any]) -> str:
+    return "".join(f"{f.level:<8} {f.path or '(request)'}: {f.message}\n" for f in findings)
+
+
+def _print_findings(findings: Sequence[Any], stream: Any) -> None:
+    stream.write(_findings_text(findings))
+
+
+def _rows(pairs: Sequence[tuple[str, Any]]) -> str:
+    width = max(len(key) for key, _ in pairs)
+    return "".join(f"{key:<{width}}  {value}\n" for key, value in pairs if value is not None)
+
+
+def _amount_text(amount: Any) -> str | None:
+    from .money import UnknownCurrencyError, format_plain
+
+    if not isinstance(amount, dict):
+        return None
+    value, currency = amount.get("value"), amount.get("currency")
+    try:
+        return f"{format_plain(value, currency)} {currency} ({value} minor units)"
+    except (UnknownCurrencyError, TypeError, ValueError):
+        return json.dumps(amount)
+
+
+def _created_table(created: Any) -> str:
+    from .session_token import decode_session_token
+
+    payload = decode_session_token(created.session_token)
+    return _rows(
+        [
+            ("sessionId", created.session_id),
+            ("sessionToken", created.session_token),
+            ("merchant", payload.merchant_name),
+            ("amount", _amount_text(payload.raw.get("Config", {}).get("amount"))),
+            ("elapsed", f"{created.elapsed * 1000:.0f} ms"),
+        ]
+    )
+
+
+def _details_table(details: Any) -> str:
+    text = _rows(
+        [
+            ("sessionId", details.session_id),
+            ("sessionToken", details.session_token),
+            ("amount", _amount_text(details.amount)),
+            (
+                "customer",
+                json.dumps(details.customer, ensure_ascii=False) if details.customer else None,
+            ),
+        ]
+    )
+    if details.order and details.order.get("products"):
+        from .orders import order_lines_frame
+
+        text += "\n" + order_lines_frame(details.order).to_string(index=False) + "\n"
+    return text
+
+
+def _payload_table(payload: Any) -> str:
+    amount = payload.raw.get("Config", {}).get("amount")
+    return _rows(
+        [
+            ("SessionId", payload.session_id),
+            ("merchantName", payload.merchant_name),
+            ("amount", json.dumps(amount, ensure_ascii=False) if amount is not None else None),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
