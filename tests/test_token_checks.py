@@ -128,7 +128,7 @@ def without(key: str) -> dict[str, Any]:
         ),
         (
             {"SessionId": "abc", "Config": GOOD_CONFIG},
-            [("warning", "SessionId")],
+            [("info", "SessionId")],
             'SessionId "abc" is not 32 lowercase hex',
         ),
     ],
