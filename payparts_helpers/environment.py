@@ -63,7 +63,9 @@ def resolve_settings(
     if environment == "sandbox":
         from .sandbox.merchants import DEMO_MERCHANT
 
-        if not (sl_code and secret):
+        # The embedded sandbox knows only the demo merchant, so credentials from the
+        # environment (perhaps beta's) are used only for a sandbox at PAYPARTS_BASE_URL.
+        if base_url is None or not (sl_code and secret):
             sl_code, secret = DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret
         return ClientSettings(environment, base_url, sl_code, secret)
     missing = [
