@@ -14,9 +14,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from payparts_helpers.sandbox import DEMO_MERCHANT, Merchant, SandboxHandle, start_sandbox
+from payparts_helpers.sandbox import (
+    DEMO_MERCHANT,
+    SECOND_DEMO_MERCHANT,
+    Merchant,
+    SandboxHandle,
+    start_sandbox,
+)
 
-OTHER_MERCHANT = Merchant("SL-9999-0001", "other-merchant-secret", "Other Shop")
+OTHER_MERCHANT = SECOND_DEMO_MERCHANT  # a second sales location, for isolation tests
 
 
 def pytest_configure(config: pytest.Config) -> None:

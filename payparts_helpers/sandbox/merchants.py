@@ -10,7 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DEMO_MERCHANT", "Merchant", "MerchantDirectory", "MerchantFileError", "load_merchants"]
+__all__ = [
+    "DEMO_MERCHANT",
+    "SECOND_DEMO_MERCHANT",
+    "Merchant",
+    "MerchantDirectory",
+    "MerchantFileError",
+    "load_merchants",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,15 @@ DEMO_MERCHANT = Merchant(
     sl_code="SL-1234-4321",
     secret="your-secret-key",  # noqa: S106 - published by the vendor for examples
     merchant_name="Demo Shop",
+)
+
+
+# A second sales location for isolation checks, in sandboxes started for that purpose
+# (the regression matrix, the tests). Sandbox-only, like the demo credentials.
+SECOND_DEMO_MERCHANT = Merchant(
+    sl_code="SL-0000-0002",
+    secret="second-demo-secret",  # noqa: S106 - sandbox-only demo credential
+    merchant_name="Second Demo Shop",
 )
 
 
