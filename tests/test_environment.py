@@ -96,3 +96,11 @@ def test_production_over_plain_http_is_refused() -> None:
     }
     with pytest.raises(ConfigurationError, match="plain http"):
         PayPartsClient.from_env(environ)
+
+
+def test_embedded_sandbox_ignores_credentials_meant_for_another_environment() -> None:
+    environ = {"PAYPARTS_SL_CODE": "SL-BETA-1", "PAYPARTS_SECRET": "beta-secret"}
+    settings = resolve_settings(environ, dotenv_path=None)
+    assert (settings.base_url, settings.sl_code) == (None, DEMO_MERCHANT.sl_code)
+    client = PayPartsClient.from_env(environ)
+    assert client.create_session(examples.minimum_request()).session_id
