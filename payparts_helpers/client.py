@@ -175,6 +175,15 @@ class PayPartsClient:
         columns = list(_Call.__dataclass_fields__)
         return pandas.DataFrame(rows, columns=columns)
 
+    @property
+    def secret_forms(self) -> list[str]:
+        """Every text that would reveal the credentials, for masking what is shown."""
+        return list(self._secret_forms)
+
+    def redact(self, value: Any) -> Any:
+        """``value`` (text or JSON-like data) with the credentials masked."""
+        return redact(value, self._secret_forms)
+
     def close(self) -> None:
         self._http.close()
 

@@ -17,16 +17,22 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .sandbox import SandboxHandle
 
 __all__ = [
     "BASE_URLS",
     "ClientSettings",
     "embedded_sandbox_url",
     "is_loopback_url",
+    "read_configuration",
     "resolve_settings",
+    "running_embedded_sandbox",
 ]
 
 BASE_URLS = {
@@ -51,7 +57,7 @@ def resolve_settings(
 ) -> ClientSettings:
     """Settings from the environment and ``.env``; a :class:`ConfigurationError` names what
     is missing (never the secret)."""
-    values = _read(environ, dotenv_path)
+    values = read_configuration(environ, dotenv_path)
     environment = (values.get("PAYPARTS_ENV") or "sandbox").strip().lower()
     if environment not in ENVIRONMENTS:
         raise ConfigurationError(
@@ -81,7 +87,10 @@ def resolve_settings(
     return ClientSettings(environment, base_url or BASE_URLS[environment], sl_code, secret)
 
 
-def _read(environ: Mapping[str, str] | None, dotenv_path: str | Path | None) -> dict[str, str]:
+def read_configuration(
+    environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = ".env"
+) -> dict[str, str]:
+    """The raw settings: ``.env`` values overlaid by the environment (``environ`` if given)."""
     values: dict[str, str] = {}
     if dotenv_path is not None and Path(dotenv_path).is_file():
         from dotenv import dotenv_values
@@ -103,7 +112,13 @@ def is_loopback_url(url: str) -> bool:
 
 
 _embedded_lock = threading.Lock()
-_embedded = None
+_embedded: SandboxHandle | None = None
+
+
+def running_embedded_sandbox() -> SandboxHandle | None:
+    """This process's embedded sandbox if it is running; never starts one."""
+    with _embedded_lock:
+        return _embedded if _embedded is not None and _embedded.running else None
 
 
 def embedded_sandbox_url() -> str:

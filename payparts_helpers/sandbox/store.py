@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SessionStore", "StoredSession", "default_db_path"]
+__all__ = ["SessionStore", "StoredSession", "default_db_path", "read_recent_ids"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -109,6 +109,32 @@ class SessionStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def read_recent_ids(path: str | Path, sl_code: str, limit: int = 50) -> list[str]:
+    """Newest session ids of ``sl_code`` in the database at ``path``, opened read-only.
+
+    For the explorer's id pickers: never creates the file, and [] when it is absent
+    or not a sandbox database.
+    """
+    file = Path(path)
+    if not file.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error:
+        return []
+    try:
+        rows = conn.execute(
+            "SELECT session_id FROM sessions WHERE sl_code = ? "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (sl_code, limit),
+        ).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+    return [row[0] for row in rows]
 
 
 def utc_now() -> str:
