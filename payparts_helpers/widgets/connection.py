@@ -1,0 +1,271 @@
+"""Where the forms send their calls: environment, credentials, and a connection test.
+
+The panel is the widget face of :mod:`environment`: the same variables fill it
+(``PAYPARTS_ENV``, ``PAYPARTS_SL_CODE``, ``PAYPARTS_SECRET``, ``PAYPARTS_BASE_URL``,
+from the process environment or a ``.env`` file), and the sandbox without a base
+URL is this kernel's embedded sandbox with the demo credentials. Production is
+used only after an explicit tick, because sessions there are real.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..client import PayPartsClient
+from ..environment import BASE_URLS, ENVIRONMENTS, read_configuration
+from ..errors import ConfigurationError, NotFoundError, PayPartsError
+from ..redaction import basic_credentials_forms
+from ._base import Form, show
+from .render import error_html, notice_html
+
+__all__ = ["PRODUCTION_CONFIRMATION", "ConnectionPanel"]
+
+PRODUCTION_CONFIRMATION = "I understand this talks to production"
+# Well-formed (32 lowercase hex), and never issued: the answer says whether the
+# credentials were accepted without creating anything.
+_PROBE_ID = "0" * 32
+_LABELS = {
+    "sandbox": "sandbox (local)",
+    "beta": "beta · zero-parts.pay.nl",
+    "production": "production · parts.pay.nl",
+}
+_STYLE = {"description_width": "7em"}
+
+
+def _demo() -> tuple[str, str]:
+    from ..sandbox.merchants import DEMO_MERCHANT
+
+    return DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret
+
+
+class ConnectionPanel(Form):
+    """Environment, SL code, secret and base URL, a production guard, and "Test connection".
+
+    ``client()`` builds a :class:`PayPartsClient` from the current values (cached
+    while they are unchanged). ``submit()`` (the button) tests the connection with a
+    GET of an id that cannot exist: a 404 means the credentials were accepted.
+    ``result`` is True after a successful test, False after a failed one, None before
+    any; ``error`` is the error of the last test, or None.
+    """
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        values = read_configuration(environ) if environ is None else dict(environ)
+        notes: list[str] = []
+        environment = (values.get("PAYPARTS_ENV") or "sandbox").strip().lower()
+        if environment not in ENVIRONMENTS:
+            notes.append(
+                f"PAYPARTS_ENV={environment!r} is not one of {', '.join(ENVIRONMENTS)}: "
+                "the sandbox is selected instead"
+            )
+            environment = "sandbox"
+        # Credentials from the configuration stay in Python: the Password widget holds
+        # only what the user types, because widget state can be saved into the .ipynb.
+        self._configured = (
+            (values.get("PAYPARTS_SL_CODE") or "").strip(),
+            values.get("PAYPARTS_SECRET") or "",
+        )
+        self._preset = self._configured
+
+        self.environment = widgets.Dropdown(
+            options=[(_LABELS[name], name) for name in ENVIRONMENTS],
+            value=environment,
+            description="environment",
+            style=_STYLE,
+        )
+        self.sl_code = widgets.Text(
+            value="", description="SL code", placeholder="SL-1234-4321", style=_STYLE
+        )
+        self.secret = widgets.Password(value="", description="secret", style=_STYLE)
+        self.base_url = widgets.Text(
+            value=(values.get("PAYPARTS_BASE_URL") or "").strip(),
+            description="base URL",
+            placeholder="empty: the environment's own",
+            style=_STYLE,
+        )
+        self.confirm_production = widgets.Checkbox(
+            value=False, description=PRODUCTION_CONFIRMATION, indent=False
+        )
+        self.target = widgets.HTML()
+        self.test_button = widgets.Button(
+            description="Test connection", button_style="primary", icon="plug"
+        )
+        self.output = widgets.Output()
+        self.result: bool | None = None
+        self.error: BaseException | None = None
+        self._client: PayPartsClient | None = None
+        self._client_key: tuple[str, str, str, str] | None = None
+
+        self._apply_preset()
+        self.environment.observe(self._environment_changed, names="value")
+        self.base_url.observe(lambda _change: self._apply_preset(), names="value")
+        for field in (self.environment, self.base_url, self.confirm_production):
+            field.observe(self._describe_target, names="value")
+        self.test_button.on_click(lambda _button: self.submit())
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.environment, self.base_url]),
+                widgets.HBox([self.sl_code, self.secret]),
+                self.confirm_production,
+                self.target,
+                self.test_button,
+                self.output,
+            ]
+        )
+        self._show_confirmation()
+        self._describe_target()
+        if notes:
+            show(self.output, *(notice_html(note, "warning") for note in notes))
+
+    # --- the client ---------------------------------------------------------------------
+
+    @property
+    def uses_embedded_sandbox(self) -> bool:
+        """True when calls go to this kernel's embedded sandbox (sandbox, no base URL)."""
+        return self.environment.value == "sandbox" and not self.base_url.value.strip()
+
+    def client(self) -> PayPartsClient:
+        """A client for the current values; raises ConfigurationError when they cannot work
+        (production not confirmed, missing credentials, plain http to another host)."""
+        environment = self.environment.value
+        if environment == "production" and not self.confirm_production.value:
+            raise ConfigurationError(
+                f'production is selected: tick "{PRODUCTION_CONFIRMATION}" first '
+                "(sessions there are real). Nothing was sent."
+            )
+        sl_code, secret = self.sl_code.value.strip(), self.current_secret()
+        base = self.base_url.value
+        key = (environment, sl_code, secret, base.strip())
+        if self._client is not None and key == self._client_key:
+            return self._client
+        base_url: str | None = base.strip() or None
+        if base_url is None and environment != "sandbox":
+            base_url = BASE_URLS[environment]
+        client = PayPartsClient(sl_code, secret, base_url)
+        client.environment = environment
+        previous, self._client, self._client_key = self._client, client, key
+        if previous is not None:
+            previous.close()
+        return client
+
+    def current_secret(self) -> str:
+        """What the user typed, else the configured (or demo) secret for the preset SL code."""
+        if self.secret.value:
+            return self.secret.value
+        preset_sl_code, preset_secret = self._preset
+        return preset_secret if self.sl_code.value.strip() == preset_sl_code else ""
+
+    def secret_forms(self) -> list[str]:
+        """Every text that would reveal the secret, now or as last used: for redaction."""
+        forms = basic_credentials_forms(self.sl_code.value.strip(), self.current_secret())
+        forms += basic_credentials_forms(*self._preset)
+        if self._client_key is not None:
+            forms += basic_credentials_forms(self._client_key[1], self._client_key[2])
+        return sorted(set(forms), key=len, reverse=True)
+
+    # --- the test -----------------------------------------------------------------------
+
+    def submit(self) -> bool:
+        """Test the connection without creating anything; True when the credentials work."""
+        self.result, self.error = False, None
+        self.test_button.disabled = True
+        show(self.output, notice_html("Testing the connection…"))
+        try:
+            client = self.client()
+            started = time.perf_counter()
+            with contextlib.suppress(NotFoundError):  # the expected answer: no such session
+                client.get_session(_PROBE_ID)
+            elapsed = (time.perf_counter() - started) * 1000
+        except PayPartsError as error:
+            self.error = error
+            show(self.output, error_html(error, self.secret_forms()), secrets=self.secret_forms())
+        except Exception as error:  # last resort: readable, never a traceback
+            self.error = error
+            show(self.output, error_html(error, self.secret_forms()), secrets=self.secret_forms())
+        else:
+            self.result = True
+            show(
+                self.output,
+                notice_html(
+                    f"Connected to {self._where(client)} as {client.sl_code} "
+                    f"({client.environment}) in {elapsed:.0f} ms: the credentials were "
+                    "accepted (a probe for a session that cannot exist answered 404, as "
+                    "expected). Nothing was created.",
+                    "ok",
+                ),
+                secrets=self.secret_forms(),
+            )
+        finally:
+            self.test_button.disabled = False
+        return bool(self.result)
+
+    def _where(self, client: PayPartsClient) -> str:
+        if self.uses_embedded_sandbox:
+            return f"the embedded local sandbox at {client.base_url}"
+        return client.base_url
+
+    # --- reacting to edits ----------------------------------------------------------------
+
+    def _environment_changed(self, change: dict[str, Any]) -> None:
+        if change["new"] != "production":
+            self.confirm_production.value = False
+        self._apply_preset()
+        self._show_confirmation()
+
+    def _apply_preset(self) -> None:
+        """Demo credentials for the embedded sandbox; the configured ones elsewhere.
+
+        The demo credentials belong to the sandbox: they are never carried to beta or
+        production. The SL code field follows the preset unless the user changed it.
+        """
+        previous = self._preset
+        if self.uses_embedded_sandbox or (
+            self.environment.value == "sandbox" and not all(self._configured)
+        ):
+            self._preset = _demo()
+        else:
+            self._preset = self._configured
+        if self.sl_code.value.strip() in ("", previous[0]):
+            self.sl_code.value = self._preset[0]
+        if self.secret.value and self.secret.value == previous[1] != self._preset[1]:
+            self.secret.value = ""
+        self.secret.placeholder = self._secret_hint()
+
+    def _secret_hint(self) -> str:
+        if not self._preset[1]:
+            return "type the secret"
+        if self._preset == _demo():
+            return "demo secret (published by Pay.nl)"
+        return "from PAYPARTS_SECRET"
+
+    def _show_confirmation(self) -> None:
+        production = self.environment.value == "production"
+        self.confirm_production.layout.display = "" if production else "none"
+
+    def _describe_target(self, _change: object = None) -> None:
+        environment = self.environment.value
+        base = self.base_url.value.strip()
+        if self.uses_embedded_sandbox:
+            where = "the embedded local sandbox (started on first use, demo credentials)"
+        else:
+            where = base or BASE_URLS.get(environment, "")
+        text = f"Requests go to {where}."
+        level = "info"
+        if environment == "production":
+            level = "warning"
+            if not self.confirm_production.value:
+                text += f' Production: tick "{PRODUCTION_CONFIRMATION}" to use it.'
+            else:
+                text += " Production: sessions there are real."
+        self.target.value = notice_html(text, level)
+
+    def __repr__(self) -> str:
+        base = self.base_url.value.strip() or "default"
+        return (
+            f"ConnectionPanel(environment={self.environment.value!r}, "
+            f"sl_code={self.sl_code.value.strip()!r}, base_url={base!r})"
+        )

@@ -1,0 +1,321 @@
+"""The widgets' pure parts: error and findings rendering, the diff, reading typed amounts."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+
+import pytest
+
+from payparts_helpers.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidSessionIdError,
+    NotFoundError,
+    PayPartsError,
+    RateLimitError,
+    RequestRejectedError,
+    ServerError,
+    TokenDecodeError,
+    TransportError,
+    UnexpectedResponseError,
+    Violation,
+)
+from payparts_helpers.lint import Finding
+from payparts_helpers.redaction import basic_credentials_forms
+from payparts_helpers.widgets import sent_registry
+from payparts_helpers.widgets.diff import ABSENT, DiffRow, diff_json, differences
+from payparts_helpers.widgets.fields import display_amount, parse_major, parse_percentage
+from payparts_helpers.widgets.render import (
+    NotSentError,
+    diff_html,
+    error_html,
+    error_text,
+    findings_html,
+    html_to_text,
+    json_html,
+    next_step,
+    notice_html,
+    table_html,
+)
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_text(value: str) -> str:
+    """The text of a fragment, one space between words, none before a colon."""
+    text = " ".join(html.unescape(_TAG.sub(" ", value)).split())
+    return re.sub(r"\s+([:;,.)])", r"\1", text)
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def test_error_html_names_status_type_violations_and_next_step() -> None:
+    error = RequestRejectedError(
+        "POST /v1/session/start → 422 Unprocessable Entity: the request was rejected",
+        status_code=422,
+        violations=[
+            Violation("amount.value", "must be an integer number of minor units", "INVALID_TYPE"),
+            Violation(None, "the body is not an object"),
+        ],
+    )
+    text = html_text(error_html(error))
+    assert text.startswith("✗ HTTP 422 · RequestRejectedError")
+    assert "the request was rejected" in text
+    assert "amount.value: must be an integer number of minor units" in text
+    assert "the body is not an object" in text
+    assert text.endswith("What to do next: Fix the fields listed above and send again.")
+
+
+def test_error_text_is_the_same_in_plain_lines() -> None:
+    error = NotFoundError("GET /v1/session/x → 404 Not Found: no such session", status_code=404)
+    assert error_text(error).splitlines() == [
+        "HTTP 404 · NotFoundError",
+        "GET /v1/session/x → 404 Not Found: no such session",
+        "What to do next: " + next_step(error),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("error", "hint"),
+    [
+        (AuthenticationError("no", status_code=401), "Check the SL code and the secret"),
+        (RequestRejectedError("no", status_code=422), "Fix the fields listed above"),
+        (NotFoundError("no", status_code=404), "same sales location"),
+        (RateLimitError("no", status_code=429, retry_after=5.0), "Wait 5 s, then try again."),
+        (RateLimitError("no", status_code=429), "Wait a little"),
+        (ServerError("no", status_code=500), "try again later"),
+        (TransportError("no"), "check the base URL"),
+        (UnexpectedResponseError("no", status_code=502), "not the Pay.Parts API"),
+        (InvalidSessionIdError("no"), "nothing was sent"),
+        (ConfigurationError("no"), "Fix the connection settings"),
+        (TokenDecodeError("no"), "Paste the whole sessionToken"),
+        (NotSentError("no"), "nothing was sent"),
+        (PayPartsError("no"), "Read the message above"),
+        (ValueError("no"), "not an answer of the API"),
+    ],
+)
+def test_every_error_type_says_what_to_do_next(error: Exception, hint: str) -> None:
+    assert hint in next_step(error)
+    assert hint in html_text(error_html(error))
+
+
+@pytest.mark.parametrize(
+    ("error", "heading"),
+    [
+        (TransportError("refused"), "No answer · TransportError"),
+        (InvalidSessionIdError("bad"), "Not sent · InvalidSessionIdError"),
+        (TokenDecodeError("bad"), "TokenDecodeError"),
+        (KeyError("x"), "Unexpected error"),
+    ],
+)
+def test_headings_without_a_status(error: Exception, heading: str) -> None:
+    assert error_text(error).splitlines()[0] == heading
+
+
+def test_an_unexpected_exception_is_one_line_without_traceback() -> None:
+    try:
+        {}["missing"]
+    except KeyError as exc:
+        text = html_text(error_html(exc))
+    assert "Unexpected error: KeyError: 'missing'" in text
+    assert "Traceback" not in text
+    assert "File " not in text
+
+
+def test_error_html_escapes_and_redacts() -> None:
+    forms = basic_credentials_forms("SL-1", "s3cr<et>")
+    encoded = base64.b64encode(b"SL-1:s3cr<et>").decode()
+    error = PayPartsError(
+        f"<script>alert(1)</script> echoed s3cr<et> and {encoded}",
+        violations=[Violation("a<b", "s3cr<et> <i>x</i>")],
+    )
+    rendered = error_html(error, forms)
+    assert "<script>" not in rendered
+    assert "&lt;script&gt;" in rendered
+    assert "<i>" not in rendered
+    assert "s3cr" not in rendered
+    assert encoded not in rendered
+    assert rendered.count("***") == 3
+    assert "s3cr" not in error_text(error, forms)
+
+
+# --- findings, notices, JSON, tables -------------------------------------------------------------
+
+
+def test_findings_html_lists_each_finding_with_a_tally() -> None:
+    findings = [
+        Finding("error", "amount.value", "must be at least 1"),
+        Finding("warning", None, "whole <request>"),
+        Finding("info", "customer.locale", "bare language"),
+    ]
+    rendered = findings_html(findings, title="Lint")
+    assert "&lt;request&gt;" in rendered
+    text = html_text(rendered)
+    assert text.startswith("Lint (1 error, 1 warning, 1 info)")
+    assert "error amount.value: must be at least 1" in text
+    assert "warning whole <request>" in text
+    assert "info customer.locale: bare language" in text
+    assert "No findings: fine." in html_text(findings_html([], empty="No findings: fine."))
+
+
+def test_json_html_in_details_keeps_the_json_readable() -> None:
+    rendered = json_html({"a": "<b>", "é": [1]}, summary="Token", open_=True)
+    assert rendered.startswith("<details open><summary>Token</summary><pre")
+    assert "&lt;b&gt;" in rendered
+    assert html_to_text(rendered).splitlines() == [
+        "Token",
+        "{",
+        '  "a": "<b>",',
+        '  "é": [',
+        "    1",
+        "  ]",
+        "}",
+    ]
+    assert "<details" not in json_html([1])
+
+
+def test_table_and_notice_escape_cells() -> None:
+    rendered = table_html(("k", "v"), [("<x>", "y & z")])
+    assert "&lt;x&gt;" in rendered
+    assert "y &amp; z" in rendered
+    assert html_to_text(notice_html("done <now>", "ok")) == "✓ done <now>"
+
+
+def test_html_to_text_skips_style_and_puts_blocks_on_lines() -> None:
+    fragment = "<style>.x{color:red}</style><div>one <b>two</b></div><div>three</div>"
+    assert html_to_text(fragment) == "one two\nthree"
+
+
+# --- the diff ------------------------------------------------------------------------------------
+
+
+def test_equal_json_has_only_same_rows() -> None:
+    body = {"amount": {"value": 2999, "currency": "EUR"}, "order": {"products": [{"q": 1}]}}
+    rows = diff_json(body, {"amount": {"currency": "EUR", "value": 2999}, **body})
+    assert [row.path for row in rows] == [
+        "amount.value",
+        "amount.currency",
+        "order.products[0].q",
+    ]
+    assert all(row.same for row in rows)
+    assert differences(rows) == []
+    assert "no differences" in html_text(diff_html(rows))
+
+
+def test_changed_missing_and_extra_leaves() -> None:
+    sent = {"amount": {"value": 2999}, "order": {"products": [{"total": 1}, {"total": 2}]}}
+    received = {"amount": {"value": 3000}, "order": {"products": [{"total": 1}]}, "x": None}
+    rows = diff_json(sent, received)
+    assert differences(rows) == [
+        DiffRow("amount.value", 2999, 3000, False),
+        DiffRow("order.products[1].total", 2, ABSENT, False),
+        DiffRow("x", ABSENT, None, False),
+    ]
+    text = html_text(diff_html(rows))
+    assert "3 differences between sent and received" in text
+    assert "order.products[1].total 2 (absent) ✗ differs" in text
+    assert "x (absent) null ✗ differs" in text
+
+
+def test_json_types_matter_in_the_diff() -> None:
+    rows = diff_json({"v": 21, "b": True, "s": "1"}, {"v": 21.0, "b": 1, "s": 1})
+    assert [row.same for row in rows] == [False, False, False]
+    assert diff_json({"e": {}}, {"e": {}}) == [DiffRow("e", {}, {}, True)]
+    assert diff_json({"e": {}}, {}) == [DiffRow("e", {}, ABSENT, False)]
+    assert diff_json({"l": [1]}, {"l": {"0": 1}}) == [DiffRow("l", [1], {"0": 1}, False)]
+    assert repr(ABSENT) == "(absent)"
+
+
+def test_a_whole_missing_object_is_named_leaf_by_leaf() -> None:
+    rows = diff_json({"customer": {"address": {"city": "A"}}}, {})
+    assert rows == [DiffRow("customer.address.city", "A", ABSENT, False)]
+
+
+# --- typed amounts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [
+        ("29.99", "EUR", 2999),
+        (" 29.90 ", "EUR", 2990),
+        ("500", "JPY", 500),
+        ("1.234", "KWD", 1234),
+        ("-1.50", "EUR", -150),
+    ],
+)
+def test_parse_major(text: str, currency: str, minor: int) -> None:
+    assert parse_major(text, currency, "amount.value") == (minor, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "message"),
+    [
+        ("29.999", "EUR", "29.999 has more than 2 decimals, the most EUR allows"),
+        ("1.5", "JPY", "1.5 has more than 0 decimals, the most JPY allows"),
+        ("1.2345", "KWD", "1.2345 has more than 3 decimals, the most KWD allows"),
+        ("twelve", "EUR", "'twelve' is not a number: type EUR major units, such as 29.99"),
+        ("12,50", "JPY", "'12,50' is not a number: type JPY major units, such as 500"),
+        ("inf", "EUR", "'inf' is not a number"),
+    ],
+)
+def test_parse_major_refusals_name_the_field(text: str, currency: str, message: str) -> None:
+    value, finding = parse_major(text, currency, "order.shippingCosts")
+    assert value is None
+    assert finding is not None
+    assert (finding.level, finding.path) == ("error", "order.shippingCosts")
+    assert finding.message.startswith(message)
+
+
+def test_empty_amounts() -> None:
+    assert parse_major("  ", "EUR", "order.totalVat") == (None, None)
+    value, finding = parse_major("", "EUR", "amount.value", required=True)
+    assert value is None
+    assert finding is not None
+    assert "enter an amount in EUR major units, such as 29.99" in finding.message
+
+
+def test_parse_percentage() -> None:
+    assert parse_percentage("21", "p") == (21, None)
+    assert parse_percentage("9.5", "p") == (9.5, None)
+    assert parse_percentage("", "p") == (None, None)
+    value, finding = parse_percentage("9,5", "order.products[0].vatPercentage")
+    assert value is None
+    assert finding is not None
+    assert finding.path == "order.products[0].vatPercentage"
+    assert "use a dot" in finding.message
+
+
+def test_display_amount() -> None:
+    assert display_amount(2999, "EUR") == "€\xa029,99"
+    assert display_amount(2999, "EUR", "xx-YY") == "€\xa029,99"  # unknown locale: nl-NL
+    assert display_amount(500, "JPY", "en-US") == "¥500"
+    assert display_amount(5, "EURO") == "5 EURO (not a payable amount: shown as sent)"
+    assert "not a payable amount" in display_amount(None, "EUR")
+
+
+# --- the kernel-wide registry --------------------------------------------------------------------
+
+
+def test_registry_keeps_copies_newest_first() -> None:
+    sent_registry.clear()
+    try:
+        request = {"amount": {"value": 1, "currency": "EUR"}}
+        sent_registry.remember("a" * 32, request)
+        sent_registry.remember("b" * 32, {"amount": {"value": 2, "currency": "EUR"}})
+        request["amount"]["value"] = 99
+        assert sent_registry.known_ids() == ["b" * 32, "a" * 32]
+        recorded = sent_registry.sent_request("a" * 32)
+        assert recorded == {"amount": {"value": 1, "currency": "EUR"}}
+        assert recorded is not None
+        recorded["amount"]["value"] = 7
+        assert sent_registry.sent_request("a" * 32) == {"amount": {"value": 1, "currency": "EUR"}}
+        assert sent_registry.sent_request("c" * 32) is None
+        sent_registry.remember("a" * 32, request)
+        assert sent_registry.known_ids()[0] == "a" * 32
+    finally:
+        sent_registry.clear()
+    assert sent_registry.known_ids() == []
