@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and some containers are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test lint format sandbox bench clean
+.PHONY: install lab test regression notebooks lint format sandbox bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -25,10 +25,18 @@ lab: install  ## open JupyterLab on notebooks/ against the local sandbox
 	PAYPARTS_ENV=$${PAYPARTS_ENV:-sandbox} $(BIN)/jupyter lab --notebook-dir=notebooks \
 		--ServerApp.ip=127.0.0.1 $(ROOT_FLAG)
 
-test: install  ## every test: lint, unit, sandbox, schemathesis
+NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
+
+test: install  ## every test: lint, unit, sandbox, client, CLI, widgets, notebooks (nbval)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+regression: install  ## the regression notebook alone, against the sandbox (beta: see README)
+	$(BIN)/python -m pytest notebooks/10_regression.ipynb $(NBVAL)
+
+notebooks: install  ## re-run every notebook and store its outputs (what nbval compares against)
+	$(BIN)/python tools/run_notebooks.py
 
 lint: install
 	$(BIN)/ruff check .
