@@ -238,6 +238,10 @@ def json_html(
     return f"<details{state}><summary>{escape(summary)}</summary>{block}</details>"
 
 
+# JupyterLab right-aligns table cells; long tokens would push short values off screen.
+_CELL_STYLE = "text-align: left; word-break: break-all"
+
+
 def table_html(
     header: Sequence[str], rows: Iterable[Sequence[object]], secrets: Iterable[str] = ()
 ) -> str:
@@ -245,7 +249,9 @@ def table_html(
     forms = list(secrets)
     head = "".join(f"<th style='text-align: left'>{escape(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell, forms)}</td>" for cell in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td style='{_CELL_STYLE}'>{escape(cell, forms)}</td>" for cell in row)
+        + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
