@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .connection import ConnectionPanel
 from .create_form import CreateSessionForm
+from .explorer import ExplorerApp
 from .get_form import GetSessionForm
 from .render import NotSentError
 from .token_inspector import TokenInspector
@@ -17,6 +18,7 @@ from .token_inspector import TokenInspector
 __all__ = [
     "ConnectionPanel",
     "CreateSessionForm",
+    "ExplorerApp",
     "GetSessionForm",
     "NotSentError",
     "TokenInspector",
