@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and some containers are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test regression notebooks lint format sandbox bench clean
+.PHONY: install lab test regression notebooks demo screenshots lint format sandbox bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -51,6 +51,16 @@ sandbox: install  ## the sandbox in the foreground on http://127.0.0.1:8765
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+DEMO_PORT ?= 8866
+
+demo: install  ## the explorer as a Voilà app (no code cells) against the sandbox
+	@echo "Pay.Parts Explorer demo: http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C stops it)"
+	$(BIN)/voila notebooks/explorer.ipynb --no-browser --port=$(DEMO_PORT) \
+		--Voila.ip=127.0.0.1 --show_tracebacks=False
+
+screenshots: install  ## regenerate docs/img/ from the browser tests
+	PAYPARTS_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/e2e -q
 
 bench: install  ## benchmarks: each prints a ratio measured side by side in one run
 	$(BIN)/python bench/bench_orders.py
