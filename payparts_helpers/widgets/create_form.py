@@ -24,7 +24,7 @@ from ..resources import CreatedSession
 from ..session_token import decode_session_token
 from ..token_checks import token_findings
 from . import sent_registry
-from ._base import Form, next_uid, show, snippet_tab
+from ._base import ConnectedForm, next_uid, show, snippet_tab
 from .connection import ConnectionPanel
 from .fields import parse_major, usable_locale
 from .order_lines_editor import OrderLinesEditor
@@ -81,7 +81,7 @@ def _sort_key(finding: Finding) -> tuple[int, str]:
     return _LEVEL_RANK[finding.level], finding.path or ""
 
 
-class CreateSessionForm(Form):
+class CreateSessionForm(ConnectedForm):
     """``POST /v1/session/start`` from a form: edit, read the findings, press Create session.
 
     Pass a ``connection`` (a :class:`ConnectionPanel` shown elsewhere) or a ``client``;
@@ -94,11 +94,7 @@ class CreateSessionForm(Form):
     def __init__(
         self, connection: ConnectionPanel | None = None, client: PayPartsClient | None = None
     ) -> None:
-        if connection is not None and client is not None:
-            raise TypeError("pass a connection or a client, not both")
-        own_connection = connection is None and client is None
-        self.connection = ConnectionPanel() if own_connection else connection
-        self._fixed_client = client
+        head = self._connect(connection, client)
         self.result: CreatedSession | None = None
         self.error: BaseException | None = None
         self.sent: dict[str, Any] | None = None
@@ -169,7 +165,7 @@ class CreateSessionForm(Form):
         self.compute_vat_button.on_click(lambda _button: self.compute_total_vat())
         self.amount_from_lines_button.on_click(lambda _button: self.amount_from_lines())
         self.create_button.on_click(lambda _button: self.submit())
-        self.widget = self._layout(own_connection)
+        self.widget = self._layout(head)
         self.check()
 
     # --- layout ---------------------------------------------------------------------------
@@ -198,7 +194,7 @@ class CreateSessionForm(Form):
             self.extra_json,
         )
 
-    def _layout(self, own_connection: bool) -> widgets.VBox:
+    def _layout(self, head: list[widgets.Widget]) -> widgets.VBox:
         sections = {
             "Payment": widgets.VBox(
                 [
@@ -234,14 +230,6 @@ class CreateSessionForm(Form):
             "Extra JSON": self.extra_json,
         }
         self.sections = widgets.Tab(children=list(sections.values()), titles=tuple(sections))
-        head: list[widgets.Widget] = []
-        if own_connection and self.connection is not None:
-            connection = widgets.Accordion(
-                children=[self.connection.widget], titles=("Connection",), selected_index=None
-            )
-            head.append(connection)
-        elif self._fixed_client is not None:
-            head.append(widgets.HTML(notice_html(f"Using {self._fixed_client!r}")))
         return widgets.VBox(
             [*head, self.sections, self.findings_area, self.create_button, self.output]
         )
@@ -414,17 +402,6 @@ class CreateSessionForm(Form):
         return value
 
     # --- sending ----------------------------------------------------------------------------
-
-    def _client(self) -> PayPartsClient:
-        if self._fixed_client is not None:
-            return self._fixed_client
-        assert self.connection is not None  # one of them is always set
-        return self.connection.client()
-
-    def _secrets(self) -> list[str]:
-        if self._fixed_client is not None:
-            return self._fixed_client.secret_forms
-        return self.connection.secret_forms() if self.connection is not None else []
 
     def submit(self) -> CreatedSession | None:
         """Send the request when there are no errors; show the outcome. Never raises."""

@@ -20,7 +20,7 @@ from ..resources import SessionDetails
 from ..session_token import decode_session_token
 from ..token_checks import token_findings
 from . import sent_registry
-from ._base import Form, next_uid, show, snippet_tab
+from ._base import ConnectedForm, next_uid, show, snippet_tab
 from .connection import ConnectionPanel
 from .diff import DiffRow, diff_json
 from .fields import display_amount, usable_locale
@@ -54,7 +54,7 @@ def _stored_ids(sl_code: str) -> list[str]:
     return read_recent_ids(handle.db_path, sl_code) if handle is not None else []
 
 
-class GetSessionForm(Form):
+class GetSessionForm(ConnectedForm):
     """``GET /v1/session/{id}`` from a form, with the token checked and a sent/received diff.
 
     ``session_id`` is a Combobox offering the ids created in this kernel and, for the
@@ -70,11 +70,7 @@ class GetSessionForm(Form):
         client: PayPartsClient | None = None,
         session_id: str = "",
     ) -> None:
-        if connection is not None and client is not None:
-            raise TypeError("pass a connection or a client, not both")
-        own_connection = connection is None and client is None
-        self.connection = ConnectionPanel() if own_connection else connection
-        self._fixed_client = client
+        head = self._connect(connection, client)
         self.result: SessionDetails | None = None
         self.error: BaseException | None = None
         self.diff: list[DiffRow] | None = None
@@ -93,15 +89,6 @@ class GetSessionForm(Form):
         )
         self.output = widgets.Output()
         self.get_button.on_click(lambda _button: self.submit())
-        head: list[widgets.Widget] = []
-        if own_connection and self.connection is not None:
-            head.append(
-                widgets.Accordion(
-                    children=[self.connection.widget], titles=("Connection",), selected_index=None
-                )
-            )
-        elif client is not None:
-            head.append(widgets.HTML(notice_html(f"Using {client!r}")))
         self.widget = widgets.VBox(
             [*head, widgets.HBox([self.session_id, self.get_button]), self.output]
         )
@@ -130,17 +117,6 @@ class GetSessionForm(Form):
         return self.session_id.options
 
     # --- fetching -----------------------------------------------------------------------------
-
-    def _client(self) -> PayPartsClient:
-        if self._fixed_client is not None:
-            return self._fixed_client
-        assert self.connection is not None  # one of them is always set
-        return self.connection.client()
-
-    def _secrets(self) -> list[str]:
-        if self._fixed_client is not None:
-            return self._fixed_client.secret_forms
-        return self.connection.secret_forms() if self.connection is not None else []
 
     def submit(self) -> SessionDetails | None:
         """Fetch the session in ``session_id`` and show it. Never raises."""
