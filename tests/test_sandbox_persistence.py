@@ -10,7 +10,7 @@ import requests
 
 from payparts_helpers.examples import full_request, minimum_request
 from payparts_helpers.sandbox import DEMO_MERCHANT, start_sandbox
-from payparts_helpers.sandbox.store import SessionStore
+from payparts_helpers.sandbox.store import read_recent_ids
 
 from .conftest import http_session
 
@@ -91,12 +91,11 @@ def test_recent_ids_lists_a_merchants_sessions_newest_first(tmp_path: Path) -> N
             ]
             for _ in range(3)
         ]
-    store = SessionStore(db)
-    try:
-        assert store.recent_ids(DEMO_MERCHANT.sl_code) == ids[::-1]
-        assert store.recent_ids("SL-0000-0000") == []
-    finally:
-        store.close()
+    assert read_recent_ids(db, DEMO_MERCHANT.sl_code) == ids[::-1]
+    assert read_recent_ids(db, "SL-0000-0000") == []
+    missing = tmp_path / "missing.sqlite3"
+    assert read_recent_ids(missing, DEMO_MERCHANT.sl_code) == []
+    assert not missing.exists()  # listing never creates a database
 
 
 def test_default_database_follows_the_environment(monkeypatch, tmp_path: Path) -> None:

@@ -96,16 +96,6 @@ class SessionStore:
             return None
         return StoredSession(row[0], row[1], row[2], json.loads(row[3]), row[4])
 
-    def recent_ids(self, sl_code: str, limit: int = 50) -> list[str]:
-        """Newest first: lets the explorer offer ids created from other kernels."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT session_id FROM sessions WHERE sl_code = ? "
-                "ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                (sl_code, limit),
-            ).fetchall()
-        return [row[0] for row in rows]
-
     def close(self) -> None:
         with self._lock:
             self._conn.close()
