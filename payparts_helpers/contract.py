@@ -31,6 +31,7 @@ __all__ = [
     "PROBLEM_TYPE",
     "SESSION_ID_PATTERN",
     "InvalidJSONError",
+    "json_path_join",
     "openapi_document",
     "openapi_json",
     "parse_json_body",
@@ -492,7 +493,7 @@ def _violation(error: Any) -> Violation:
     if keyword == "required":
         name = error.kind.property
         hint = _hint(schema.get("properties", {}).get(name, {}))
-        return Violation(_join(path, name), f"is required: {hint}", "REQUIRED")
+        return Violation(json_path_join(path, name), f"is required: {hint}", "REQUIRED")
     code = _CODES.get(keyword, "INVALID_FORMAT")
     got = _describe(error.instance)
     if path is None:
@@ -519,11 +520,12 @@ def _hint(schema: dict[str, Any]) -> str:
 def _json_path(parts: Any) -> str | None:
     path: str | None = None
     for part in parts:
-        path = _join(path, part)
+        path = json_path_join(path, part)
     return path
 
 
-def _join(path: str | None, part: str | int) -> str:
+def json_path_join(path: str | None, part: str | int) -> str:
+    """The contract's path style: ``order.products[0].total``; the root is ``None``."""
     if isinstance(part, int):
         return f"{path or ''}[{part}]"
     return f"{path}.{part}" if path else str(part)

@@ -540,10 +540,6 @@ def _homes_of(key: str) -> str | None:
     return " or ".join(found) if found else None
 
 
-def _join(path: str | None, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
 def _unknown_keys(value: object, schema: str, path: str | None) -> Iterator[Finding]:
     """Walk the request along the document's ``$ref``s; report keys no schema lists."""
     if not isinstance(value, dict):
@@ -553,16 +549,20 @@ def _unknown_keys(value: object, schema: str, path: str | None) -> Iterator[Find
         name = str(key)
         spec = properties.get(name)
         if spec is None:
-            yield _unknown_key_finding(name, schema, _join(path, name))
+            yield _unknown_key_finding(name, schema, contract.json_path_join(path, name))
             continue
         child = _ref(spec)
         if child:
-            yield from _unknown_keys(item, child, _join(path, name))
+            yield from _unknown_keys(item, child, contract.json_path_join(path, name))
         elif isinstance(spec.get("items"), dict) and isinstance(item, list):
             child = _ref(spec["items"])
             for i, element in enumerate(item):
                 if child:
-                    yield from _unknown_keys(element, child, f"{_join(path, name)}[{i}]")
+                    yield from _unknown_keys(
+                        element,
+                        child,
+                        contract.json_path_join(contract.json_path_join(path, name), i),
+                    )
 
 
 def _unknown_key_finding(name: str, schema: str, path: str) -> Finding:

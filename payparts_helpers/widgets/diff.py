@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..contract import json_path_join
+
 __all__ = ["ABSENT", "DiffRow", "diff_json", "differences"]
 
 
@@ -58,21 +60,22 @@ def _same(left: Any, right: Any) -> bool:
     return _canonical(left) == _canonical(right)
 
 
-def _join(prefix: str, key: str) -> str:
-    return f"{prefix}.{key}" if prefix else key
-
-
 def _walk(sent: Any, received: Any, path: str, rows: list[DiffRow]) -> None:
     if isinstance(sent, dict) and isinstance(received, dict) and (sent or received):
         keys = list(sent) + [k for k in received if k not in sent]
         for key in keys:
-            _walk(sent.get(key, ABSENT), received.get(key, ABSENT), _join(path, str(key)), rows)
+            _walk(
+                sent.get(key, ABSENT),
+                received.get(key, ABSENT),
+                json_path_join(path or None, str(key)),
+                rows,
+            )
         return
     if isinstance(sent, list) and isinstance(received, list) and (sent or received):
         for i in range(max(len(sent), len(received))):
             left = sent[i] if i < len(sent) else ABSENT
             right = received[i] if i < len(received) else ABSENT
-            _walk(left, right, f"{path}[{i}]", rows)
+            _walk(left, right, json_path_join(path or None, i), rows)
         return
     if isinstance(sent, dict | list) and received is ABSENT and sent:
         _walk(sent, type(sent)(), path, rows)  # expand, so each missing leaf is named
