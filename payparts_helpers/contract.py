@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ __all__ = [
     "openapi_document",
     "openapi_json",
     "parse_json_body",
+    "read_session_request",
     "validate_session_request",
 ]
 
@@ -315,6 +316,7 @@ def _document() -> dict[str, Any]:
                                 }
                             },
                         },
+                        "400": _problem("A Sandbox-Scenario header the sandbox does not know"),
                         "404": _problem("No such session for this sales location"),
                         **_common_errors(),
                     },
@@ -375,19 +377,38 @@ def parse_json_body(raw: bytes) -> Any:
         raise InvalidJSONError(reason) from None
     if _too_deep(value):
         raise InvalidJSONError(f"the JSON is nested deeper than {MAX_DEPTH} levels")
+    if _SURROGATE_ESCAPE.search(text) and _holds_lone_surrogate(value):
+        raise InvalidJSONError(
+            "a string holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), "
+            "which is not text"
+        )
     return value
+
+
+# Escapes of UTF-16 surrogates; paired ones (emoji written as two escapes) are fine.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _too_deep(value: Any) -> bool:
     """True past MAX_DEPTH levels of arrays/objects (checked without recursion)."""
-    stack = [(value, 1)]
+    if not isinstance(value, dict | list):
+        return False
+    stack = [(value, 1)]  # containers only: scalars are never pushed
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > MAX_DEPTH:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+        if depth > MAX_DEPTH:
+            return True
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
     return False
 
 
@@ -422,8 +443,12 @@ class _StrictInteger:
 
 
 def _is_http_url(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
+    return _is_http_url_text(value) if isinstance(value, str) else True
+
+
+@lru_cache(maxsize=1024)
+def _is_http_url_text(value: str) -> bool:
+    """Cached: a shop sends the same few return/exchange URLs with every session."""
     if any(ch.isspace() for ch in value):
         return False
     try:
@@ -474,8 +499,24 @@ def validate_session_request(body: object) -> list[Violation]:
                 None, f"The request is nested deeper than {MAX_DEPTH} levels.", "INVALID_FORMAT"
             )
         ]
+    return _violations_of(body)
+
+
+def read_session_request(raw: bytes) -> tuple[Any, list[Violation]]:
+    """Parse a request body and validate it: what the sandbox does with every create.
+
+    Raises :class:`InvalidJSONError` when the body is not JSON (a 400); the list of
+    violations is empty when the contract accepts the request (else a 422).
+    """
+    body = parse_json_body(raw)  # already refuses nesting past MAX_DEPTH
+    return body, _violations_of(body)
+
+
+def _violations_of(body: object) -> list[Violation]:
     found: dict[tuple[str | None, str], Violation] = {}
     try:
+        if _validator().is_valid(body):  # the common case, without building error objects
+            return []
         errors = list(_validator().iter_errors(body))
     except ValueError as exc:  # Python data JSON cannot carry: sets, bytes, non-text keys
         return [Violation(None, f"The request is not JSON data: {exc}", "INVALID_TYPE")]

@@ -27,6 +27,10 @@ __all__ = [
 ]
 
 
+# 10**30 major units: beyond any payment, and small enough to print and compute with.
+_MAX_MAGNITUDE = 30
+
+
 class UnknownCurrencyError(ValueError):
     """The code is not an ISO 4217 currency with a minor unit (e.g. ``EURO``, ``XAU``)."""
 
@@ -91,6 +95,8 @@ def to_minor(major: Decimal | str | int | float, currency: str) -> int:
         raise InvalidAmountError(f"{major!r} is not a number") from None
     if not value.is_finite():
         raise InvalidAmountError(f"{major!r} is not a finite number")
+    if value and value.adjusted() > _MAX_MAGNITUDE:
+        raise InvalidAmountError(f"{str(major)[:20]} is far larger than any amount")
     digits = exponent(currency)
     scaled = value.scaleb(digits)
     if scaled != scaled.to_integral_value():
@@ -108,7 +114,9 @@ def format_plain(minor: int, currency: str) -> str:
     KWD 1234 → ``1.234``).
     """
     digits = exponent(currency)
-    return f"{to_decimal(minor, currency):.{digits}f}"
+    whole, fraction = divmod(abs(int(minor)), 10**digits)  # integers: exact, and quick
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
 
 
 def format_display(minor: int, currency: str, locale: str = "nl_NL") -> str:

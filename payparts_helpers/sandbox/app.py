@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -28,11 +28,11 @@ from ..contract import (
     PROBLEM_TYPE,
     InvalidJSONError,
     openapi_json,
-    parse_json_body,
-    validate_session_request,
+    read_session_request,
 )
 from ..errors import Violation
 from ..session_token import encode_session_token
+from .group_commit import GroupCommit
 from .merchants import DEMO_MERCHANT, Merchant, MerchantDirectory
 from .scenarios import SCENARIO_HEADER, Scenario, ScenarioError, parse_scenario
 from .store import SessionStore, StoredSession, default_db_path, utc_now
@@ -90,14 +90,14 @@ def create_app(
     """The ASGI app. ``db_path`` defaults to the per-user database; merchants to the demo one."""
     directory = MerchantDirectory(merchants if merchants is not None else [DEMO_MERCHANT])
     store = SessionStore(db_path if db_path is not None else default_db_path())
+    writes = GroupCommit(store)
 
     async def start_session(request: Request) -> Response:
         try:
             merchant = await _admit(request, directory)
-            body = await _json_body(request)
+            body, violations = await _json_body(request)
         except _Rejection as rejection:
             return rejection.response
-        violations = validate_session_request(body)
         if violations:
             return problem(
                 422,
@@ -110,8 +110,10 @@ def create_app(
         token = encode_session_token(
             session_id, merchant.merchant_name, amount["value"], amount["currency"]
         )
-        store.add(StoredSession(session_id, merchant.sl_code, token, body, utc_now()))
-        return json_response({"sessionId": session_id, "sessionToken": token}, 201)
+        await writes.add(StoredSession(session_id, merchant.sl_code, token, body, utc_now()))
+        # Both values are ASCII (hex, base64): no JSON escaping can be needed.
+        created = f'{{"sessionId":"{session_id}","sessionToken":"{token}"}}'
+        return Response(created, status_code=201, media_type="application/json")
 
     async def get_session(request: Request) -> Response:
         try:
@@ -159,11 +161,11 @@ def create_app(
             store.close()
 
     app = Starlette(
-        routes=[
-            Route("/", index, methods=["GET"]),
-            Route("/openapi.json", openapi, methods=["GET"]),
+        routes=[  # the API first: the router tries routes in order
             Route("/v1/session/start", start_session, methods=["POST"]),
             Route("/v1/session/{session_id}", get_session, methods=["GET"]),
+            Route("/", index, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
         lifespan=lifespan,
@@ -190,8 +192,8 @@ async def _admit(request: Request, directory: MerchantDirectory) -> Merchant:
     return merchant
 
 
-async def _json_body(request: Request) -> Any:
-    """Content-Type, size and JSON syntax, each with its own status."""
+async def _json_body(request: Request) -> tuple[Any, list[Violation]]:
+    """Content-Type, size and JSON syntax, each with its own status; then the violations."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in _JSON_TYPES and not media_type.endswith("+json"):
         shown = media_type or "none"
@@ -204,27 +206,33 @@ async def _json_body(request: Request) -> Any:
         )
     raw = await _read_limited(request)
     try:
-        return parse_json_body(raw)
+        return read_session_request(raw)
     except InvalidJSONError as exc:
         raise _Rejection(
             problem(400, "Malformed JSON", f"The body is not valid JSON: {exc}.")
         ) from None
 
 
-async def _read_limited(request: Request) -> bytes:
-    too_large = _Rejection(
+def _too_large() -> _Rejection:
+    return _Rejection(
         problem(413, "Body too large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
     )
+
+
+async def _read_limited(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise too_large
+        raise _too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client hung up mid-body: nobody to answer, nothing to log
+        raise _Rejection(problem(400, "Incomplete body", "The client disconnected.")) from None
     return b"".join(chunks)
 
 
