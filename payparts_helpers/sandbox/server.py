@@ -11,12 +11,19 @@ from pathlib import Path
 from types import TracebackType
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import create_app
 from .merchants import Merchant
 from .store import default_db_path
 
-__all__ = ["SandboxHandle", "bind_socket", "serve_forever", "start_sandbox"]
+__all__ = [
+    "SandboxHandle",
+    "bind_socket",
+    "serve_forever",
+    "start_sandbox",
+    "uvicorn_server",
+]
 
 _STARTUP_TIMEOUT = 15.0
 
@@ -43,8 +50,11 @@ def _url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def _server(db_path: str | Path | None, merchants: Iterable[Merchant] | None) -> uvicorn.Server:
-    app = create_app(db_path=db_path, merchants=merchants)
+def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
+    """``app`` under the sandbox's uvicorn settings (the benchmarks serve other apps this way).
+
+    Run it with ``server.run(sockets=[bind_socket(host, port)])``.
+    """
     config = uvicorn.Config(
         app,
         log_level="warning",
@@ -54,6 +64,10 @@ def _server(db_path: str | Path | None, merchants: Iterable[Merchant] | None) ->
         timeout_graceful_shutdown=3,
     )
     return uvicorn.Server(config)
+
+
+def _server(db_path: str | Path | None, merchants: Iterable[Merchant] | None) -> uvicorn.Server:
+    return uvicorn_server(create_app(db_path=db_path, merchants=merchants))
 
 
 class SandboxHandle:
@@ -134,5 +148,8 @@ def serve_forever(
     server = _server(db_path, merchants)
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: None)
+    # Listen before announcing: a client that connects as soon as it reads the URL is
+    # queued, not refused (uvicorn's own listen() on the same socket is harmless).
+    sock.listen(2048)
     print(_url(sock), flush=True)
     server.run(sockets=[sock])
