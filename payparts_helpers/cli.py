@@ -26,6 +26,11 @@ class UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Tokens and files may hold text the terminal cannot encode (a lone surrogate):
+    # print it escaped rather than crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -170,12 +175,16 @@ def _read_json(source: str) -> Any:
         raise UsageError(f"cannot read {source}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{source} is not UTF-8 text") from None
+    except ValueError:  # a path with a NUL byte
+        raise UsageError(f"cannot read {source!r}: not a valid path") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{source} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
+    except (ValueError, RecursionError):  # integers over Python's digit limit, absurd depth
+        raise UsageError(f"{source} is not JSON this tool can read (a number too long?)") from None
 
 
 def _emit(args: argparse.Namespace, document: Any, table: Callable[[], str]) -> None:

@@ -253,6 +253,11 @@ class PayPartsClient:
             error = TransportError(
                 f"{where}: could not connect (refused or unreachable)", retryable=True
             )
+        except requests.exceptions.InvalidJSONError:
+            raise RequestRejectedError(
+                f"{where}: the body holds NaN or Infinity, which JSON cannot carry. "
+                "No request was sent."
+            ) from None
         except (
             requests.exceptions.ChunkedEncodingError,
             requests.exceptions.ContentDecodingError,
@@ -323,11 +328,11 @@ def _checked_base_url(base_url: str) -> str:
     from .environment import is_loopback_url
 
     url = base_url.strip().rstrip("/")
+    if "@" in url:  # a base URL has no use for "@" but user:secret@; never echo such a URL
+        raise ConfigurationError("base_url must not carry credentials; pass sl_code and secret")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {url[:80]!r}")
-    if parts.username or parts.password:
-        raise ConfigurationError("base_url must not carry credentials; pass sl_code and secret")
     if parts.scheme == "http" and not is_loopback_url(url):
         raise ConfigurationError(
             f"refusing to send credentials over plain http:// to {parts.hostname}: "

@@ -79,7 +79,7 @@ def decode_session_token(token: object) -> TokenPayload:
         raise TokenDecodeError("the token's base64 does not decode to UTF-8 text") from None
     try:
         payload = json.loads(decoded)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError, over-long integers, depth
         raise TokenDecodeError(
             f"the token decodes to text that is not JSON: {decoded[:40]!r}"
         ) from None

@@ -322,8 +322,8 @@ class CreateSessionForm(ConnectedForm):
             return None, None
         try:
             extra = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            message = getattr(exc, "msg", "too deeply nested")
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, over-long integers, depth
+            message = getattr(exc, "msg", "too deeply nested or a number too long")
             where = f" (line {exc.lineno}, column {exc.colno})" if hasattr(exc, "lineno") else ""
             return None, Finding("error", _EXTRA_PATH, f"not JSON: {message}{where}")
         if not isinstance(extra, dict):
