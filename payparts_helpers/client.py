@@ -141,7 +141,7 @@ class PayPartsClient:
 
     def create_session(self, request: SessionRequest | Mapping[str, Any]) -> CreatedSession:
         """``POST /v1/session/start``. Sent once, never retried automatically."""
-        body = request_to_dict(request)
+        body = request_to_dict(request, copy_nested=False)  # only read: sent, then redacted
         started = time.perf_counter()
         data = self._request("POST", "/v1/session/start", body)
         elapsed = time.perf_counter() - started

@@ -101,12 +101,18 @@ class SessionRequest(_Wire):
     order: Order | None = None
 
 
-def request_to_dict(request: SessionRequest | Mapping[str, Any]) -> dict[str, Any]:
-    """A fresh dict in wire form; a dict is deep-copied so callers' data is never changed."""
+def request_to_dict(
+    request: SessionRequest | Mapping[str, Any], *, copy_nested: bool = True
+) -> dict[str, Any]:
+    """A fresh dict in wire form; a dict is deep-copied so callers' data is never changed.
+
+    ``copy_nested=False`` copies only the top level: for callers that only read
+    the result (the client serialises it at once), saving a deep copy per call.
+    """
     if isinstance(request, SessionRequest):
         return request.to_dict()
     if isinstance(request, Mapping):
-        return copy.deepcopy(dict(request))
+        return copy.deepcopy(dict(request)) if copy_nested else dict(request)
     raise TypeError(
         f"a session request is a dict or a SessionRequest, not {type(request).__name__}"
     )
