@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and some containers are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test regression notebooks demo screenshots lint format sandbox bench clean
+.PHONY: install lab test soak regression notebooks demo screenshots lint format sandbox bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -30,7 +30,10 @@ NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeo
 test: install  ## every test: lint, unit, sandbox, client, CLI, widgets, notebooks (nbval)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL) -m "not soak"
+
+soak: install  ## the runs over a minute: schemathesis with 2000 examples per operation
+	$(BIN)/python -m pytest tests -m soak -s
 
 regression: install  ## the regression notebook alone, against the sandbox (beta: see README)
 	$(BIN)/python -m pytest notebooks/10_regression.ipynb $(NBVAL)
@@ -62,5 +65,6 @@ demo: install  ## the explorer as a Voilà app (no code cells) against the sandb
 screenshots: install  ## regenerate docs/img/ from the browser tests
 	PAYPARTS_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/e2e -q
 
-bench: install  ## benchmarks: each prints a ratio measured side by side in one run
-	$(BIN)/python bench/bench_orders.py
+bench: install  ## every benchmark's ratio, side by side in one run; writes bench/RESULTS.md (needs wrk)
+	@command -v wrk >/dev/null || echo "bench_sandbox_throughput needs wrk: apt-get install -y wrk"
+	$(BIN)/python bench/run_all.py

@@ -4,7 +4,7 @@ A measurement, not a test: it builds 100,000 realistic product dicts (fixed
 seed), then times ``order_lines_frame({"products": lines})`` against
 ``pandas.DataFrame(lines)`` alone, interleaved A/B after a warm-up so that
 both see the same machine state, and prints the medians and their ratio
-against the target (≤ 3×). It always exits 0.
+against the target (≤ 3×). Exit code 0 when the target is met, 1 when not.
 
 Run: ``.venv/bin/python bench/bench_orders.py``
 """
@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import random
 import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+from common import Result, finish, interleaved, timed
 
 from payparts_helpers.orders import order_lines_frame
 
@@ -51,46 +50,32 @@ def make_lines(count: int = LINES, seed: int = SEED) -> list[dict[str, Any]]:
     return lines
 
 
-def _seconds(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
 def main() -> int:
     lines = make_lines()
     order = {"products": lines}
-
-    def baseline() -> object:
-        return pd.DataFrame(lines)
-
-    def candidate() -> object:
-        return order_lines_frame(order)
-
-    baseline()  # warm-up: imports, caches, allocator
-    candidate()
-    baseline_times: list[float] = []
-    candidate_times: list[float] = []
-    for round_number in range(ROUNDS):
-        # Alternate which goes first so neither always runs on a warmer cache.
-        pair = [(baseline, baseline_times), (candidate, candidate_times)]
-        if round_number % 2:
-            pair.reverse()
-        for action, times in pair:
-            times.append(_seconds(action))
-
-    base = statistics.median(baseline_times)
-    cand = statistics.median(candidate_times)
-    ratio = cand / base
-    print(f"{LINES:,} lines, {ROUNDS} interleaved rounds after a warm-up (medians)")
-    print(f"  pandas.DataFrame(lines)          {base * 1000:8.1f} ms")
-    print(f"  order_lines_frame(order)         {cand * 1000:8.1f} ms")
-    print(f"  ratio                            {ratio:8.2f}×")
-    verdict = "met" if ratio <= TARGET_RATIO else "not met"
-    print(f"  target ≤ {TARGET_RATIO:g}×: {verdict}")
+    base_times, cand_times = interleaved(
+        timed(lambda: pd.DataFrame(lines)),
+        timed(lambda: order_lines_frame(order)),
+        rounds=ROUNDS,
+    )
+    result = Result(
+        name="bench_orders.py",
+        what=f"order_lines_frame on {LINES:,} lines",
+        compared_with="pandas.DataFrame(lines) alone",
+        unit="ms",
+        baseline=statistics.median(base_times) * 1000,
+        candidate=statistics.median(cand_times) * 1000,
+        target=TARGET_RATIO,
+        rounds=ROUNDS,
+        baseline_values=[t * 1000 for t in base_times],
+        candidate_values=[t * 1000 for t in cand_times],
+    )
     flagged = int((~order_lines_frame(order)["total_ok"]).sum())
-    print(f"  (sanity: {flagged:,} lines flagged with total ≠ quantity × unitPrice)")
-    return 0
+    result.notes.append(f"sanity: {flagged:,} lines flagged with total ≠ quantity × unitPrice")
+    print(f"{LINES:,} lines, {ROUNDS} interleaved rounds after a warm-up (medians)")
+    print(f"  pandas.DataFrame(lines)              {result.baseline:10.1f} ms")
+    print(f"  order_lines_frame(order)             {result.candidate:10.1f} ms")
+    return finish(result)
 
 
 if __name__ == "__main__":
