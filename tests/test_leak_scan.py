@@ -16,7 +16,6 @@ import base64
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +44,8 @@ from payparts_helpers.errors import (
 )
 from payparts_helpers.sandbox import Merchant, SandboxHandle, start_sandbox
 from payparts_helpers.snippets import to_curl, to_php, to_python
+
+from .sandbox_process import SandboxProcess
 
 MARKER = Merchant("SL-7777-0002", "leak-marker-5e0c2a91d4", "Leak Shop")
 WRONG_SECRET = "leak-wrong-8f31b7c2"  # sent by the wrong-secret cases: must not show either
@@ -321,38 +322,14 @@ def test_the_sandbox_process_prints_no_secret(tmp_path: Path) -> None:
             ]
         )
     )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "payparts_helpers.sandbox",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--db",
-            str(tmp_path / "process.sqlite3"),
-            "--merchants",
-            str(merchants),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
+    server = SandboxProcess(tmp_path / "process.sqlite3", tmp_path, "--merchants", str(merchants))
+    url = server.start()
     try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:")
         drive(url)
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=20)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-    assert process.returncode == 0, stderr
-    assert_clean("the sandbox process", [url, stdout, stderr])
+        exit_code = server.stop()
+    assert exit_code == 0, server.stderr()
+    assert_clean("the sandbox process", [url, server.stdout_rest, server.stderr()])
 
 
 def drive(url: str) -> None:

@@ -18,55 +18,35 @@ import requests
 from payparts_helpers.examples import minimum_request
 from payparts_helpers.sandbox.merchants import DEMO_MERCHANT
 
+from .sandbox_process import SandboxProcess
+
 
 @contextmanager
-def running_sandbox(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "payparts_helpers.sandbox", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def running_sandbox(tmp_path: Path, *args: str) -> Iterator[SandboxProcess]:
+    server = SandboxProcess(tmp_path / "cli.sqlite3", tmp_path, *args)
+    server.start()
     try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        yield process, url
+        yield server
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
-
-
-def wait_until_serving(url: str) -> None:
-    for _ in range(200):
-        try:
-            requests.get(url + "/", timeout=1)
-            return
-        except requests.ConnectionError:
-            import time
-
-            time.sleep(0.05)
-    raise AssertionError(f"{url} never answered")
+        server.stop()
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_prints_its_url_first_and_stops_cleanly(tmp_path: Path, stop_signal: int) -> None:
-    with running_sandbox("--db", str(tmp_path / "cli.sqlite3")) as (process, url):
-        assert url.startswith("http://127.0.0.1:")
-        wait_until_serving(url)
+    with running_sandbox(tmp_path) as server:
+        assert server.stdout_first_line.startswith("http://127.0.0.1:")
         response = requests.post(
-            f"{url}/v1/session/start",
+            f"{server.url}/v1/session/start",
             json=minimum_request(),
             auth=(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret),
             timeout=10,
         )
         assert response.status_code == 201
-        process.send_signal(stop_signal)
-        assert process.wait(15) == 0
-        assert process.stderr is not None
-        stderr = process.stderr.read()
+        assert server.stop(stop_signal) == 0
+        stderr = server.stderr()
         assert "Traceback" not in stderr
         assert DEMO_MERCHANT.secret not in stderr
+        assert server.stdout_rest == ""  # the URL is all it prints
 
 
 def test_merchants_file_defines_the_sales_locations(tmp_path: Path) -> None:
@@ -74,12 +54,8 @@ def test_merchants_file_defines_the_sales_locations(tmp_path: Path) -> None:
     merchants.write_text(
         json.dumps([{"slCode": "SL-5555-6666", "secret": "s3cr3t", "merchantName": "Bikes BV"}])
     )
-    with running_sandbox("--db", str(tmp_path / "m.sqlite3"), "--merchants", str(merchants)) as (
-        _process,
-        url,
-    ):
-        wait_until_serving(url)
-        start = f"{url}/v1/session/start"
+    with running_sandbox(tmp_path, "--merchants", str(merchants)) as server:
+        start = f"{server.url}/v1/session/start"
         ok = requests.post(
             start, json=minimum_request(), auth=("SL-5555-6666", "s3cr3t"), timeout=10
         )
@@ -137,8 +113,8 @@ def test_a_bad_merchants_file_exits_2_with_a_message(
 def test_the_contracts_curl_examples_work_as_documented(tmp_path: Path) -> None:
     """The two curl commands of the contract, base URL swapped for the sandbox's."""
     assert shutil.which("curl"), "curl is installed by .ci/run"
-    with running_sandbox("--db", str(tmp_path / "curl.sqlite3")) as (_process, url):
-        wait_until_serving(url)
+    with running_sandbox(tmp_path) as server:
+        url = server.url
         create = f"""curl -s -X POST "{url}/v1/session/start" \\
   -H "Content-Type: application/json" \\
   -H "Authorization: Basic $(echo -n 'SL-1234-4321:your-secret-key' | base64)" \\

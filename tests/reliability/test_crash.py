@@ -21,7 +21,7 @@ import requests
 from payparts_helpers.examples import full_request
 from payparts_helpers.sandbox import DEMO_MERCHANT
 
-from .conftest import SandboxProcess
+from ..sandbox_process import SandboxProcess
 
 THREADS = 8
 KILLS = 3

@@ -21,7 +21,8 @@ import requests
 from payparts_helpers.examples import minimum_request
 from payparts_helpers.sandbox import DEMO_MERCHANT
 
-from .conftest import SandboxProcess, percentile
+from ..sandbox_process import SandboxProcess
+from .conftest import percentile
 
 THREADS = 16
 PER_THREAD = 500

@@ -24,7 +24,7 @@ from payparts_helpers.contract import openapi_document
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 from payparts_helpers.sandbox.scenarios import SCENARIO_HEADER, ScenarioError, parse_scenario
 
-from .conftest import SandboxProcess
+from ..sandbox_process import SandboxProcess
 
 BUDGET = 2000
 
