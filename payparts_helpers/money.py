@@ -10,7 +10,7 @@ formatting comes from Babel (CLDR), so no hand-written tables live here.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import cache
 
 __all__ = [
@@ -129,9 +129,11 @@ def format_display(minor: int, currency: str, locale: str = "nl_NL") -> str:
     if not isinstance(locale, str) or not locale.strip():
         raise UnknownLocaleError(f"a locale is text such as nl-NL, not {locale!r}")
     pattern, babel_locale = _currency_pattern(locale.strip().replace("-", "_"), exponent(currency))
-    return pattern.apply(
-        to_decimal(minor, currency), babel_locale, currency=currency, currency_digits=False
-    )
+    with localcontext() as context:  # Babel rounds in the current context: give it every digit
+        context.prec = max(context.prec, len(str(abs(int(minor)))) + 2)
+        return pattern.apply(
+            to_decimal(minor, currency), babel_locale, currency=currency, currency_digits=False
+        )
 
 
 @cache

@@ -77,3 +77,9 @@ def test_minor_units_round_trip_through_decimal_and_text(minor: int, currency: s
 def test_unknown_locale_is_a_value_error_naming_it(locale: object) -> None:
     with pytest.raises(money.UnknownLocaleError):
         money.format_display(2999, "EUR", locale)  # type: ignore[arg-type]
+
+
+def test_display_of_amounts_beyond_decimals_default_precision() -> None:
+    huge = 10**40 + 99
+    assert money.format_display(huge, "EUR", "en-US").endswith(".99")
+    assert money.format_plain(huge, "EUR").endswith(".99")
