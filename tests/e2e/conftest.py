@@ -36,10 +36,32 @@ CHROMIUM_ARGS = [
 BIN = Path(sys.executable).parent
 
 
+# A fresh machine's first kernel and first page load are slow (bytecode, caches):
+# waits are generous so only a real failure fails.
+TIMEOUT_MS = 180_000
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """On a failure, keep what the page showed: its text in the report, a screenshot on disk."""
+    outcome = yield
+    report = outcome.get_result()
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when != "call" or not report.failed or page is None:
+        return
+    shot = Path(tempfile_dir()) / f"{item.name}.png"
+    try:
+        page.screenshot(path=shot, full_page=True)
+        text = page.locator("body").inner_text(timeout=5_000)
+    except Exception as error:
+        text = f"(page unavailable: {error})"
+    report.sections.append(("page at failure", f"screenshot: {shot}\n{text[-4000:]}"))
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +82,7 @@ def browser() -> Iterator[object]:
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     context.close()
 
