@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from .conftest import Server
 from .widgets_page import SESSION_ID, button, page_text, tab, text_field
 
@@ -29,8 +31,10 @@ def test_create_then_get_shows_no_difference(page, voila: Server, shots: Path) -
     assert created, "the new session id is shown"
 
     tab(page, "Get session").click()
+    # Opening the tab offers the session just created; typing over it while the kernel
+    # fills it in would race, so wait for it, as a person would see it appear.
     session_field = page.locator("input[placeholder^='a sessionId']").first
-    session_field.fill(created.group(0))
+    expect(session_field).to_have_value(created.group(0))
     button(page, "Get session").click()
     page.get_by_text("no differences", exact=False).wait_for()
     page.screenshot(path=shots / "voila-3-get-no-differences.png", full_page=True)
