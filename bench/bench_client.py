@@ -82,17 +82,15 @@ def main() -> int:
                 rounds=ROUNDS,
             )
     per_pair = 1000 / PAIRS  # seconds per round → ms per pair
-    result = Result(
+    result = Result.from_rounds(
+        base_times,
+        cand_times,
+        scale=per_pair,
         name="bench_client.py",
         what="create + get through PayPartsClient",
         compared_with="the same two calls with a bare requests.Session",
         unit="ms per pair",
-        baseline=statistics.median(base_times) * per_pair,
-        candidate=statistics.median(cand_times) * per_pair,
         target=TARGET_RATIO,
-        rounds=ROUNDS,
-        baseline_values=[t * per_pair for t in base_times],
-        candidate_values=[t * per_pair for t in cand_times],
     )
     result.notes.append(
         "CPU of the calling process per pair (the client's own work): "

@@ -43,17 +43,15 @@ def main() -> int:
         rounds=ROUNDS,
     )
     client_times = [import_seconds("from payparts_helpers import PayPartsClient") for _ in range(7)]
-    result = Result(
+    result = Result.from_rounds(
+        base_times,
+        cand_times,
+        scale=1000,
         name="bench_import.py",
         what="import payparts_helpers",
         compared_with="import requests",
         unit="ms",
-        baseline=statistics.median(base_times) * 1000,
-        candidate=statistics.median(cand_times) * 1000,
         target=TARGET_RATIO,
-        rounds=ROUNDS,
-        baseline_values=[t * 1000 for t in base_times],
-        candidate_values=[t * 1000 for t in cand_times],
     )
     client_ms = statistics.median(client_times) * 1000
     result.notes.append(

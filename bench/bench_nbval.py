@@ -94,17 +94,14 @@ def main() -> int:
         env = bench_env(PAYPARTS_SANDBOX_DB=str(Path(scratch) / "sandbox.sqlite3"))
         baseline, candidate = Run(empty, env), Run(NOTEBOOKS, env)
         base_times, cand_times = interleaved(baseline, candidate, rounds=ROUNDS)
-    result = Result(
+    result = Result.from_rounds(
+        base_times,
+        cand_times,
         name="bench_nbval.py",
         what=f"pytest --nbval over the {len(notebooks)} notebooks",
         compared_with=f"the same over {len(notebooks)} empty notebooks",
         unit="s",
-        baseline=statistics.median(base_times),
-        candidate=statistics.median(cand_times),
         target=TARGET_RATIO,
-        rounds=ROUNDS,
-        baseline_values=base_times,
-        candidate_values=cand_times,
     )
     for run in (baseline, candidate):
         if run.failures:

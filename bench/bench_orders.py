@@ -12,7 +12,6 @@ Run: ``.venv/bin/python bench/bench_orders.py``
 from __future__ import annotations
 
 import random
-import statistics
 from typing import Any
 
 import pandas as pd
@@ -58,17 +57,15 @@ def main() -> int:
         timed(lambda: order_lines_frame(order)),
         rounds=ROUNDS,
     )
-    result = Result(
+    result = Result.from_rounds(
+        base_times,
+        cand_times,
+        scale=1000,
         name="bench_orders.py",
         what=f"order_lines_frame on {LINES:,} lines",
         compared_with="pandas.DataFrame(lines) alone",
         unit="ms",
-        baseline=statistics.median(base_times) * 1000,
-        candidate=statistics.median(cand_times) * 1000,
         target=TARGET_RATIO,
-        rounds=ROUNDS,
-        baseline_values=[t * 1000 for t in base_times],
-        candidate_values=[t * 1000 for t in cand_times],
     )
     flagged = int((~order_lines_frame(order)["total_ok"]).sum())
     result.notes.append(f"sanity: {flagged:,} lines flagged with total ≠ quantity × unitPrice")

@@ -18,12 +18,14 @@ import os
 import selectors
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -98,6 +100,27 @@ class Result:
     candidate_values: list[float] = field(default_factory=list)
     valid: bool = True  # False when a sanity check failed: the figures do not count
     error: str | None = None
+
+    @classmethod
+    def from_rounds(
+        cls,
+        baseline_times: list[float],
+        candidate_times: list[float],
+        *,
+        scale: float = 1.0,
+        **fields: Any,
+    ) -> Result:
+        """Medians of the interleaved rounds, each value multiplied by ``scale`` (to its unit)."""
+        baseline_values = [t * scale for t in baseline_times]
+        candidate_values = [t * scale for t in candidate_times]
+        return cls(
+            baseline=statistics.median(baseline_values),
+            candidate=statistics.median(candidate_values),
+            rounds=len(baseline_times),
+            baseline_values=baseline_values,
+            candidate_values=candidate_values,
+            **fields,
+        )
 
     @property
     def ratio(self) -> float:
