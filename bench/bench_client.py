@@ -24,7 +24,8 @@ from typing import Any
 import requests
 from common import PYTHON, Result, finish, interleaved, served, spread
 
-from payparts_helpers import PayPartsClient, examples
+from payparts_helpers import PayPartsClient
+from payparts_helpers.rules import examples
 from payparts_helpers.sandbox import DEMO_MERCHANT
 
 PAIRS = 100

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from common import Result, finish, interleaved, timed
 
-from payparts_helpers.orders import order_lines_frame
+from payparts_helpers.checks.order_frames import order_lines_frame
 
 LINES = 100_000
 ROUNDS = 7

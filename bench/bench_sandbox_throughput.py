@@ -34,7 +34,7 @@ from pathlib import Path
 
 from common import PYTHON, Result, finish, interleaved, served, spread
 
-from payparts_helpers import examples
+from payparts_helpers.rules import examples
 from payparts_helpers.sandbox import DEMO_MERCHANT
 
 CONNECTIONS = 8

@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from payparts_helpers.rules.session_token import encode_session_token
 from payparts_helpers.sandbox.server import bind_socket, uvicorn_server
-from payparts_helpers.session_token import encode_session_token
 
 _SESSION_ID = "0" * 32
 BODY = json.dumps(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigurationError, PayPartsError
+from .rules.errors import ConfigurationError, PayPartsError
 
 __all__ = ["main"]
 
@@ -118,7 +118,7 @@ def _run_create(args: argparse.Namespace) -> int:
         amount["currency"] = args.currency or amount.get("currency") or "EUR"
         body["amount"] = amount
     if not args.no_lint:
-        from .lint import lint_session_request
+        from .checks.lint import lint_session_request
 
         findings = lint_session_request(body)
         errors = [f for f in findings if f.level == "error"]
@@ -140,8 +140,8 @@ def _run_get(args: argparse.Namespace) -> int:
 
 
 def _run_decode(args: argparse.Namespace) -> int:
-    from .session_token import decode_session_token
-    from .token_checks import token_findings
+    from .checks.token_checks import token_findings
+    from .rules.session_token import decode_session_token
 
     payload = decode_session_token(args.token)
     findings = token_findings(payload)
@@ -151,7 +151,7 @@ def _run_decode(args: argparse.Namespace) -> int:
 
 
 def _run_lint(args: argparse.Namespace) -> int:
-    from .lint import lint_session_request
+    from .checks.lint import lint_session_request
 
     findings = lint_session_request(_read_json(args.file))
     document = {"findings": [_finding_json(f) for f in findings]}
@@ -163,7 +163,7 @@ def _run_lint(args: argparse.Namespace) -> int:
 
 
 def _client():  # -> PayPartsClient, imported lazily to keep start-up fast
-    from .client import PayPartsClient
+    from .client.payparts_client import PayPartsClient
 
     return PayPartsClient.from_env()
 
@@ -217,7 +217,7 @@ def _rows(pairs: Sequence[tuple[str, Any]]) -> str:
 
 
 def _amount_text(amount: Any) -> str | None:
-    from .money import UnknownCurrencyError, format_plain
+    from .rules.money import UnknownCurrencyError, format_plain
 
     if not isinstance(amount, dict):
         return None
@@ -229,7 +229,7 @@ def _amount_text(amount: Any) -> str | None:
 
 
 def _created_table(created: Any) -> str:
-    from .session_token import decode_session_token
+    from .rules.session_token import decode_session_token
 
     payload = decode_session_token(created.session_token)
     return _rows(
@@ -256,7 +256,7 @@ def _details_table(details: Any) -> str:
         ]
     )
     if details.order and details.order.get("products"):
-        from .orders import order_lines_frame
+        from .checks.order_frames import order_lines_frame
 
         text += "\n" + order_lines_frame(details.order).to_string(index=False) + "\n"
     return text

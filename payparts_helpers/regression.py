@@ -39,10 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from . import examples, money
-from .client import PayPartsClient
-from .environment import BASE_URLS, is_loopback_url
-from .errors import (
+from .checks.lint import lint_session_request
+from .checks.token_checks import token_findings
+from .client.environment import BASE_URLS, is_loopback_url
+from .client.payparts_client import PayPartsClient
+from .rules import examples, money
+from .rules.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidSessionIdError,
@@ -50,13 +52,11 @@ from .errors import (
     PayPartsError,
     RequestRejectedError,
 )
-from .lint import lint_session_request
-from .redaction import basic_credentials_forms, redact
-from .resources import CreatedSession, SessionDetails
+from .rules.redaction import basic_credentials_forms, redact
+from .rules.resources import CreatedSession, SessionDetails
+from .rules.session_token import decode_session_token
+from .rules.validation_cases import ACCEPTED_CASES, REJECTED_CASES, ValidationCase
 from .sandbox.merchants import DEMO_MERCHANT, SECOND_DEMO_MERCHANT, Merchant
-from .session_token import decode_session_token
-from .token_checks import token_findings
-from .validation_cases import ACCEPTED_CASES, REJECTED_CASES, ValidationCase
 
 if TYPE_CHECKING:
     import pandas

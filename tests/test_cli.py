@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from payparts_helpers import examples
+from payparts_helpers.rules import examples
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from payparts_helpers import examples
-from payparts_helpers.client import USER_AGENT, PayPartsClient
-from payparts_helpers.errors import (
+from payparts_helpers.client.payparts_client import USER_AGENT, PayPartsClient
+from payparts_helpers.rules import examples
+from payparts_helpers.rules.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidSessionIdError,
@@ -18,9 +18,8 @@ from payparts_helpers.errors import (
     PayPartsError,
     RequestRejectedError,
 )
-from payparts_helpers.resources import CreatedSession, SessionDetails
-from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
-from payparts_helpers.session_request import (
+from payparts_helpers.rules.resources import CreatedSession, SessionDetails
+from payparts_helpers.rules.session_request import (
     Address,
     Amount,
     Customer,
@@ -28,7 +27,8 @@ from payparts_helpers.session_request import (
     Product,
     SessionRequest,
 )
-from payparts_helpers.session_token import decode_session_token
+from payparts_helpers.rules.session_token import decode_session_token
+from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 
 from .conftest import OTHER_MERCHANT
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 import responses
 
-from payparts_helpers import examples
-from payparts_helpers.client import PayPartsClient
-from payparts_helpers.errors import (
+from payparts_helpers.client.payparts_client import PayPartsClient
+from payparts_helpers.rules import examples
+from payparts_helpers.rules.errors import (
     RateLimitError,
     ServerError,
     TransportError,

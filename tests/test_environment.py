@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from payparts_helpers import examples
-from payparts_helpers.client import PayPartsClient
-from payparts_helpers.environment import resolve_settings
-from payparts_helpers.errors import ConfigurationError
+from payparts_helpers.client.environment import resolve_settings
+from payparts_helpers.client.payparts_client import PayPartsClient
+from payparts_helpers.rules import examples
+from payparts_helpers.rules.errors import ConfigurationError
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 
 from .conftest import OTHER_MERCHANT
@@ -68,7 +68,7 @@ def test_base_url_override_and_credentials_from_the_environment(sandbox: Sandbox
     client = PayPartsClient.from_env(environ)
     assert client.base_url == sandbox.url
     token = client.create_session(examples.minimum_request()).session_token
-    from payparts_helpers.session_token import decode_session_token
+    from payparts_helpers.rules.session_token import decode_session_token
 
     assert decode_session_token(token).merchant_name == OTHER_MERCHANT.merchant_name
     assert OTHER_MERCHANT.secret not in repr(client)

@@ -32,10 +32,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
-from payparts_helpers import money
 from payparts_helpers.cli import main as cli_main
-from payparts_helpers.client import PayPartsClient
-from payparts_helpers.errors import PayPartsError, TransportError
+from payparts_helpers.client.payparts_client import PayPartsClient
+from payparts_helpers.rules import money
+from payparts_helpers.rules.errors import PayPartsError, TransportError
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 from payparts_helpers.widgets import (
     CreateSessionForm,

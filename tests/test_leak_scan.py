@@ -28,9 +28,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from payparts_helpers import examples
-from payparts_helpers.client import PayPartsClient
-from payparts_helpers.errors import (
+from payparts_helpers.client.payparts_client import PayPartsClient
+from payparts_helpers.client.snippets import to_curl, to_php, to_python
+from payparts_helpers.rules import examples
+from payparts_helpers.rules.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidSessionIdError,
@@ -43,7 +44,6 @@ from payparts_helpers.errors import (
     UnexpectedResponseError,
 )
 from payparts_helpers.sandbox import Merchant, SandboxHandle, start_sandbox
-from payparts_helpers.snippets import to_curl, to_php, to_python
 
 from .sandbox_process import SandboxProcess
 

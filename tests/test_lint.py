@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payparts_helpers import contract, examples
-from payparts_helpers.lint import Finding, lint_session_request
-from payparts_helpers.session_request import (
+from payparts_helpers.checks.lint import Finding, lint_session_request
+from payparts_helpers.rules import contract, examples
+from payparts_helpers.rules.session_request import (
     Address,
     Amount,
     Customer,

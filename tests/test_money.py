@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payparts_helpers import money
+from payparts_helpers.rules import money
 
 
 @pytest.mark.parametrize(

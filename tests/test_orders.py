@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payparts_helpers import examples, order_math, orders
+from payparts_helpers.checks import order_frames as orders
+from payparts_helpers.rules import examples, order_math
 
 STANDARD_COLUMNS = [
     "description",

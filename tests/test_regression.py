@@ -11,10 +11,6 @@ import pandas as pd
 import pytest
 import requests
 
-from payparts_helpers.contract import validate_session_request
-from payparts_helpers.errors import ConfigurationError
-from payparts_helpers.examples import full_request
-from payparts_helpers.redaction import basic_credentials_forms
 from payparts_helpers.regression import (
     COLUMNS,
     SCENARIOS,
@@ -28,13 +24,17 @@ from payparts_helpers.regression import (
     summary,
     target_from_parameters,
 )
-from payparts_helpers.sandbox import DEMO_MERCHANT
-from payparts_helpers.validation_cases import (
+from payparts_helpers.rules.contract import validate_session_request
+from payparts_helpers.rules.errors import ConfigurationError
+from payparts_helpers.rules.examples import full_request
+from payparts_helpers.rules.redaction import basic_credentials_forms
+from payparts_helpers.rules.validation_cases import (
     ACCEPTED_CASES,
     REJECTED_CASES,
     ValidationCase,
     apply_edit,
 )
+from payparts_helpers.sandbox import DEMO_MERCHANT
 
 # Scenarios besides one per validation case: 2 contract examples, 3 authentication,
 # 1 unknown session, 1 unsafe ids, 2 isolation, 2 token checks, 2 lint, 1 persistence.
@@ -246,7 +246,7 @@ def test_assert_all_passed_and_summary_on_a_handmade_frame() -> None:
 
 
 def test_sandbox_target_restarts_on_the_same_database_and_cleans_up() -> None:
-    from payparts_helpers.client import PayPartsClient
+    from payparts_helpers.client.payparts_client import PayPartsClient
 
     with sandbox_target() as target:
         assert target.base_url is not None

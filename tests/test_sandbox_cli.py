@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from payparts_helpers.examples import minimum_request
+from payparts_helpers.rules.examples import minimum_request
 from payparts_helpers.sandbox.merchants import DEMO_MERCHANT
 
 from .sandbox_process import SandboxProcess

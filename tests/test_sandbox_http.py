@@ -10,10 +10,10 @@ import time
 import pytest
 import requests
 
-from payparts_helpers.contract import openapi_document
-from payparts_helpers.examples import full_request, minimum_request
+from payparts_helpers.rules.contract import openapi_document
+from payparts_helpers.rules.examples import full_request, minimum_request
+from payparts_helpers.rules.session_token import decode_session_token
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
-from payparts_helpers.session_token import decode_session_token
 
 from .conftest import OTHER_MERCHANT, http_session
 from .problems import assert_problem, violation_paths

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from payparts_helpers.examples import full_request, minimum_request
+from payparts_helpers.rules.examples import full_request, minimum_request
 from payparts_helpers.sandbox import DEMO_MERCHANT, start_sandbox
 from payparts_helpers.sandbox.store import read_recent_ids
 

@@ -6,7 +6,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from payparts_helpers.contract import openapi_document
+from payparts_helpers.rules.contract import openapi_document
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 
 # The package's document is the one the sandbox serves (test_sandbox_http checks that).

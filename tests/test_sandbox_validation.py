@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import requests
 
-from payparts_helpers.examples import full_request, minimum_request
+from payparts_helpers.rules.examples import full_request, minimum_request
+from payparts_helpers.rules.session_token import decode_session_token
+from payparts_helpers.rules.validation_cases import ACCEPTED_CASES, REJECTED_CASES, ValidationCase
 from payparts_helpers.sandbox import SandboxHandle
-from payparts_helpers.session_token import decode_session_token
-from payparts_helpers.validation_cases import ACCEPTED_CASES, REJECTED_CASES, ValidationCase
 
 from .problems import assert_problem, violation_paths
 

@@ -35,9 +35,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from payparts_helpers.client import PayPartsClient
-from payparts_helpers.errors import InvalidSessionIdError
-from payparts_helpers.examples import minimum_request
+from payparts_helpers.client.payparts_client import PayPartsClient
+from payparts_helpers.rules.errors import InvalidSessionIdError
+from payparts_helpers.rules.examples import minimum_request
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 from payparts_helpers.sandbox import merchants as merchants_module
 from payparts_helpers.sandbox.merchants import MerchantDirectory

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payparts_helpers import money
-from payparts_helpers.errors import PayPartsError, TokenDecodeError
-from payparts_helpers.examples import EXAMPLE_SESSION_ID, EXAMPLE_TOKEN
-from payparts_helpers.session_token import decode_session_token, encode_session_token
+from payparts_helpers.rules import money
+from payparts_helpers.rules.errors import PayPartsError, TokenDecodeError
+from payparts_helpers.rules.examples import EXAMPLE_SESSION_ID, EXAMPLE_TOKEN
+from payparts_helpers.rules.session_token import decode_session_token, encode_session_token
 
 
 def test_encoding_matches_the_documented_bytes() -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from payparts_helpers import examples
-from payparts_helpers.client import PayPartsClient
+from payparts_helpers.client.payparts_client import PayPartsClient
+from payparts_helpers.client.snippets import to_curl, to_php, to_python
+from payparts_helpers.rules import examples
 from payparts_helpers.sandbox import SandboxHandle
-from payparts_helpers.snippets import to_curl, to_php, to_python
 
 from .conftest import OTHER_MERCHANT
 

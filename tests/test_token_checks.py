@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payparts_helpers.examples import EXAMPLE_SESSION_ID, EXAMPLE_TOKEN
-from payparts_helpers.lint import Finding
-from payparts_helpers.resources import CreatedSession, SessionDetails
-from payparts_helpers.session_token import decode_session_token, encode_session_token
-from payparts_helpers.token_checks import token_findings
+from payparts_helpers.checks.lint import Finding
+from payparts_helpers.checks.token_checks import token_findings
+from payparts_helpers.rules.examples import EXAMPLE_SESSION_ID, EXAMPLE_TOKEN
+from payparts_helpers.rules.resources import CreatedSession, SessionDetails
+from payparts_helpers.rules.session_token import decode_session_token, encode_session_token
 
 OTHER_ID = "0123456789abcdef0123456789abcdef"
 

@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 import pytest
 
-from payparts_helpers import examples
-from payparts_helpers.client import PayPartsClient
-from payparts_helpers.errors import (
+from payparts_helpers.client.payparts_client import PayPartsClient
+from payparts_helpers.rules import examples
+from payparts_helpers.rules.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidSessionIdError,
@@ -24,7 +24,7 @@ from payparts_helpers.errors import (
     TokenDecodeError,
     UnexpectedResponseError,
 )
-from payparts_helpers.resources import CreatedSession, SessionDetails
+from payparts_helpers.rules.resources import CreatedSession, SessionDetails
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 from payparts_helpers.widgets import (
     ConnectionPanel,

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from payparts_helpers.errors import (
+from payparts_helpers.checks.lint import Finding
+from payparts_helpers.rules.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidSessionIdError,
@@ -22,8 +23,7 @@ from payparts_helpers.errors import (
     UnexpectedResponseError,
     Violation,
 )
-from payparts_helpers.lint import Finding
-from payparts_helpers.redaction import basic_credentials_forms
+from payparts_helpers.rules.redaction import basic_credentials_forms
 from payparts_helpers.widgets import sent_registry
 from payparts_helpers.widgets.diff import ABSENT, DiffRow, diff_json, differences
 from payparts_helpers.widgets.fields import display_amount, parse_major, parse_percentage

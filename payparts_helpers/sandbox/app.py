@@ -24,14 +24,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .._version import __version__
-from ..contract import (
+from ..rules.contract import (
     PROBLEM_TYPE,
     InvalidJSONError,
     openapi_json,
     read_session_request,
 )
-from ..errors import Violation
-from ..session_token import encode_session_token
+from ..rules.errors import Violation
+from ..rules.session_token import encode_session_token
 from .group_commit import GroupCommit
 from .merchants import DEMO_MERCHANT, Merchant, MerchantDirectory
 from .scenarios import SCENARIO_HEADER, Scenario, ScenarioError, parse_scenario

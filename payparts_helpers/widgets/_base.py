@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import ipywidgets as widgets
 
-from ..redaction import redact
-from .render import html_to_text, notice_html
+from ..rules.redaction import redact
+from .render import html_to_text
 
-if TYPE_CHECKING:
-    from ..client import PayPartsClient
-
-__all__ = ["ConnectedForm", "Form", "add_to", "display_entry", "show", "with_escaped_forms"]
+__all__ = ["Form", "add_to", "display_entry", "next_uid", "show", "with_escaped_forms"]
 
 
 def with_escaped_forms(forms: Iterable[str]) -> list[str]:
@@ -73,59 +70,6 @@ class Form:
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
         bundle["text/plain"] = f"{type(self).__name__} (an interactive form: open in JupyterLab)"
         return bundle
-
-
-class ConnectedForm(Form):
-    """A form that calls the API: through a ConnectionPanel, or through a client given in code.
-
-    With neither, the form makes its own panel and shows it, collapsed, above itself.
-    """
-
-    connection: Any  # ConnectionPanel | None (imported lazily: the panel imports this module)
-    _fixed_client: PayPartsClient | None
-
-    def _connect(self, connection: Any, client: PayPartsClient | None) -> list[widgets.Widget]:
-        """Set ``connection``/``_fixed_client``; return the widgets to show above the form."""
-        if connection is not None and client is not None:
-            raise TypeError("pass a connection or a client, not both")
-        self._fixed_client = client
-        if client is not None:
-            self.connection = None
-            return [widgets.HTML(notice_html(f"Using {client!r}"))]
-        if connection is not None:
-            self.connection = connection
-            return []
-        from .connection import ConnectionPanel
-
-        self.connection = ConnectionPanel()
-        return [
-            widgets.Accordion(
-                children=[self.connection.widget], titles=("Connection",), selected_index=None
-            )
-        ]
-
-    def _client(self) -> PayPartsClient:
-        if self._fixed_client is not None:
-            return self._fixed_client
-        return self.connection.client()
-
-    def _secrets(self) -> list[str]:
-        """Every form of the credentials in use, to mask in what the form shows."""
-        if self._fixed_client is not None:
-            return self._fixed_client.secret_forms
-        return self.connection.secret_forms()
-
-
-def snippet_tab(call: Any, client: Any, secrets: Iterable[str] = ()) -> widgets.Tab:
-    """curl / Python / PHP reproducing ``call`` (a request body, or a session id to GET)."""
-    from ..snippets import to_curl, to_php, to_python
-
-    forms = list(secrets)
-    pages = []
-    for make in (to_curl, to_python, to_php):
-        code = html.escape(str(redact(make(call, client), forms)))
-        pages.append(widgets.HTML(f"<pre style='white-space: pre-wrap'>{code}</pre>"))
-    return widgets.Tab(children=pages, titles=("curl", "Python", "PHP"))
 
 
 _counter = 0

@@ -16,10 +16,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..client import PayPartsClient
-from ..environment import BASE_URLS, ENVIRONMENTS, read_configuration
-from ..errors import ConfigurationError, NotFoundError, PayPartsError
-from ..redaction import basic_credentials_forms
+from ..client.environment import BASE_URLS, ENVIRONMENTS, read_configuration
+from ..client.payparts_client import PayPartsClient
+from ..rules.errors import ConfigurationError, NotFoundError, PayPartsError
+from ..rules.redaction import basic_credentials_forms
 from ._base import Form, show
 from .render import error_html, notice_html
 

@@ -16,15 +16,16 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import examples, money, order_math
-from ..client import PayPartsClient
-from ..errors import TokenDecodeError, Violation
-from ..lint import Finding, lint_session_request
-from ..resources import CreatedSession
-from ..session_token import decode_session_token
-from ..token_checks import token_findings
+from ..checks.lint import Finding, lint_session_request
+from ..checks.token_checks import token_findings
+from ..client.payparts_client import PayPartsClient
+from ..rules import examples, money, order_math
+from ..rules.errors import TokenDecodeError, Violation
+from ..rules.resources import CreatedSession
+from ..rules.session_token import decode_session_token
 from . import sent_registry
-from ._base import ConnectedForm, next_uid, show, snippet_tab
+from ._base import next_uid, show
+from .connected_form import ConnectedForm, snippet_tab
 from .connection import ConnectionPanel
 from .fields import parse_major, usable_locale
 from .order_lines_editor import OrderLinesEditor

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..contract import json_path_join
+from ..rules.contract import json_path_join
 
 __all__ = ["ABSENT", "DiffRow", "diff_json", "differences"]
 

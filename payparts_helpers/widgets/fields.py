@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from .. import money
-from ..lint import Finding
+from ..checks.lint import Finding
+from ..rules import money
 
 __all__ = ["display_amount", "parse_major", "parse_percentage", "usable_locale"]
 

@@ -13,14 +13,15 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import environment
-from ..client import PayPartsClient
-from ..errors import TokenDecodeError
-from ..resources import SessionDetails
-from ..session_token import decode_session_token
-from ..token_checks import token_findings
+from ..checks.token_checks import token_findings
+from ..client import environment
+from ..client.payparts_client import PayPartsClient
+from ..rules.errors import TokenDecodeError
+from ..rules.resources import SessionDetails
+from ..rules.session_token import decode_session_token
 from . import sent_registry
-from ._base import ConnectedForm, next_uid, show, snippet_tab
+from ._base import next_uid, show
+from .connected_form import ConnectedForm, snippet_tab
 from .connection import ConnectionPanel
 from .diff import DiffRow, diff_json
 from .fields import display_amount, usable_locale

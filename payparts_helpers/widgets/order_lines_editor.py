@@ -16,8 +16,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import order_math
-from ..lint import Finding
+from ..checks.lint import Finding
+from ..rules import order_math
 from .fields import display_amount, parse_major, parse_percentage
 from .render import escape
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from html.parser import HTMLParser
 from typing import Any
 
-from ..errors import (
+from ..checks.lint import Finding
+from ..rules.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidSessionIdError,
@@ -29,8 +30,7 @@ from ..errors import (
     UnexpectedResponseError,
     Violation,
 )
-from ..lint import Finding
-from ..redaction import redact
+from ..rules.redaction import redact
 from .diff import ABSENT, DiffRow
 
 __all__ = [
@@ -364,7 +364,7 @@ def order_html(
     """
     import pandas as pd
 
-    from .. import orders
+    from ..checks import order_frames as orders
 
     def ok_mark(value: object) -> str:
         if pd.isna(value):

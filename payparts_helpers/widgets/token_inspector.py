@@ -12,10 +12,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import TokenDecodeError
-from ..lint import Finding
-from ..session_token import TokenPayload, decode_session_token
-from ..token_checks import token_findings
+from ..checks.lint import Finding
+from ..checks.token_checks import token_findings
+from ..rules.errors import TokenDecodeError
+from ..rules.session_token import TokenPayload, decode_session_token
 from ._base import Form, show
 from .fields import display_amount
 from .render import error_html, findings_html, json_html, notice_html, table_html

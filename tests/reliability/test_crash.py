@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from payparts_helpers.examples import full_request
+from payparts_helpers.rules.examples import full_request
 from payparts_helpers.sandbox import DEMO_MERCHANT
 
 from ..sandbox_process import SandboxProcess

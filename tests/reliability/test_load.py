@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
-from payparts_helpers.examples import minimum_request
+from payparts_helpers.rules.examples import minimum_request
 from payparts_helpers.sandbox import DEMO_MERCHANT
 
 from ..sandbox_process import SandboxProcess

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode, checks
 from schemathesis.config import SchemathesisConfig
 
-from payparts_helpers.contract import openapi_document
+from payparts_helpers.rules.contract import openapi_document
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 from payparts_helpers.sandbox.scenarios import SCENARIO_HEADER, ScenarioError, parse_scenario
 

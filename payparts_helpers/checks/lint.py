@@ -26,9 +26,9 @@ from functools import cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from . import contract, money, order_math
-from .errors import Violation
-from .session_request import SessionRequest, request_to_dict
+from ..rules import contract, money, order_math
+from ..rules.errors import Violation
+from ..rules.session_request import SessionRequest, request_to_dict
 
 __all__ = [
     "DESCRIPTION_LIMIT",

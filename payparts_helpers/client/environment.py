@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .errors import ConfigurationError
+from ..rules.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from .sandbox import SandboxHandle
+    from ..sandbox import SandboxHandle
 
 __all__ = [
     "BASE_URLS",
@@ -67,7 +67,7 @@ def resolve_settings(
     sl_code = (values.get("PAYPARTS_SL_CODE") or "").strip()
     secret = values.get("PAYPARTS_SECRET") or ""
     if environment == "sandbox":
-        from .sandbox.merchants import DEMO_MERCHANT
+        from ..sandbox.merchants import DEMO_MERCHANT
 
         # The embedded sandbox knows only the demo merchant, so credentials from the
         # environment (perhaps beta's) are used only for a sandbox at PAYPARTS_BASE_URL.
@@ -126,7 +126,7 @@ def embedded_sandbox_url() -> str:
     global _embedded
     with _embedded_lock:
         if _embedded is None or not _embedded.running:
-            from .sandbox import start_sandbox
+            from ..sandbox import start_sandbox
 
             _embedded = start_sandbox(port=0)
             # Stop it with the interpreter, so the database is closed cleanly.

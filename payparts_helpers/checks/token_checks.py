@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from . import money
-from .contract import SESSION_ID_PATTERN
-from .errors import TokenDecodeError
+from ..rules import money
+from ..rules.contract import SESSION_ID_PATTERN
+from ..rules.errors import TokenDecodeError
+from ..rules.resources import CreatedSession, SessionDetails
+from ..rules.session_token import TokenPayload, decode_session_token
 from .lint import Finding
-from .resources import CreatedSession, SessionDetails
-from .session_token import TokenPayload, decode_session_token
 
 __all__ = ["SessionLike", "token_findings"]
 

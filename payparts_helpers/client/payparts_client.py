@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from ._version import __version__
-from .errors import (
+from .._version import __version__
+from ..rules.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidSessionIdError,
@@ -40,9 +40,9 @@ from .errors import (
     UnexpectedResponseError,
     Violation,
 )
-from .redaction import basic_credentials_forms, redact
-from .resources import CreatedSession, SessionDetails
-from .session_request import SessionRequest, request_to_dict
+from ..rules.redaction import basic_credentials_forms, redact
+from ..rules.resources import CreatedSession, SessionDetails
+from ..rules.session_request import SessionRequest, request_to_dict
 
 if TYPE_CHECKING:
     import pandas

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from payparts_helpers import money, order_math
+from payparts_helpers.rules import money, order_math
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler

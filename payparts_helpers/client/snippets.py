@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .session_request import SessionRequest, request_to_dict
+from ..rules.session_request import SessionRequest, request_to_dict
 
 __all__ = ["SECRET_VARIABLE", "to_curl", "to_php", "to_python"]
 
