@@ -1,0 +1,104 @@
+"""Running the matrix: one row per scenario, failures as rows, never a traceback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..rules.redaction import redact
+from .scenario_types import MatrixContext, Scenario, Status
+from .session_scenarios import SCENARIOS
+from .targets import Target, sandbox_target, target_from_parameters
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["COLUMNS", "assert_all_passed", "run_matrix", "summary"]
+
+COLUMNS = ("group", "scenario", "status", "detail", "elapsed_ms")
+_DETAIL_LIMIT = 300
+
+
+def run_matrix(
+    target: Target | None = None,
+    *,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    scenarios: tuple[Scenario, ...] | list[Scenario] | None = None,
+) -> pandas.DataFrame:
+    """Run every scenario against ``target``; one row each, in order (see :data:`COLUMNS`).
+
+    ``target=None`` is :func:`target_from_parameters` ``("sandbox")``: a dedicated
+    sandbox with both demo merchants. A target with ``base_url=None`` gets a dedicated
+    sandbox (with a restart) and keeps its own credentials. Each scenario's exceptions
+    are caught: a failure is a ``fail`` row with the message, never a traceback.
+    ``on_progress(done, total, name)`` is called after each scenario.
+    """
+    target = target if target is not None else target_from_parameters("sandbox")
+    chosen = tuple(SCENARIOS if scenarios is None else scenarios)
+    if target.base_url is None:
+        with sandbox_target() as started:
+            run_on = replace(target, base_url=started.base_url, restart=started.restart)
+            return _run(run_on, chosen, on_progress)
+    return _run(target, chosen, on_progress)
+
+
+def _run(
+    target: Target,
+    scenarios: tuple[Scenario, ...],
+    on_progress: Callable[[int, int, str], None] | None,
+) -> pandas.DataFrame:
+    import pandas
+
+    forms = target.secret_forms()
+    rows = []
+    ctx = MatrixContext(target)
+    try:
+        for done, scenario in enumerate(scenarios, start=1):
+            started = time.perf_counter()
+            status, detail = _outcome(scenario, ctx)
+            elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+            rows.append((scenario.group, scenario.name, status, _clean(detail, forms), elapsed_ms))
+            if on_progress is not None:
+                on_progress(done, len(scenarios), scenario.name)
+    finally:
+        ctx.close()
+    frame = pandas.DataFrame(rows, columns=list(COLUMNS))
+    return frame.astype({"elapsed_ms": "float64"})
+
+
+def _outcome(scenario: Scenario, ctx: MatrixContext) -> tuple[Status, str]:
+    try:
+        outcome = scenario.check(ctx)
+    except AssertionError as error:
+        return "fail", str(error) or "assertion failed"
+    except Exception as error:  # a crash is a failure of that row, never of the run
+        return "fail", f"{type(error).__name__}: {error}"
+    if outcome is None:
+        return "pass", ""
+    return outcome.status, outcome.detail
+
+
+def _clean(detail: str, forms: list[str]) -> str:
+    """One line, short, with every secret form masked."""
+    text = " ".join(str(redact(detail, forms)).split())
+    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
+
+
+def summary(frame: pandas.DataFrame) -> str:
+    """``"82 passed, 0 failed, 0 skipped"``."""
+    counts = frame["status"].value_counts()
+    return ", ".join(
+        f"{int(counts.get(status, 0))} {word}"
+        for status, word in (("pass", "passed"), ("fail", "failed"), ("skipped", "skipped"))
+    )
+
+
+def assert_all_passed(frame: pandas.DataFrame) -> None:
+    """Raise ``AssertionError`` listing every failed scenario; skipped ones are fine."""
+    failed = frame[frame["status"] == "fail"]
+    if failed.empty:
+        return
+    lines = [f"- [{row.group}] {row.scenario}: {row.detail}" for row in failed.itertuples()]
+    raise AssertionError(f"{summary(frame)}:\n" + "\n".join(lines))
