@@ -39,7 +39,7 @@ _EXPORTS = {
     "TokenPayload": ".rules.session_token",
     "decode_session_token": ".rules.session_token",
     "token_findings": ".checks.token_checks",
-    "Finding": ".checks.lint",
+    "Finding": ".checks.findings",
     "lint_session_request": ".checks.lint",
     "order_lines_frame": ".checks.order_frames",
     "style_order_lines": ".checks.order_frames",

@@ -21,13 +21,12 @@ from ..rules.contract import SESSION_ID_PATTERN
 from ..rules.errors import TokenDecodeError
 from ..rules.resources import CreatedSession, SessionDetails
 from ..rules.session_token import TokenPayload, decode_session_token
-from .lint import Finding
+from .findings import Finding, by_level_then_path
 
 __all__ = ["SessionLike", "token_findings"]
 
 SessionLike = SessionDetails | CreatedSession | Mapping[str, Any]
 
-_LEVEL_RANK = {"error": 0, "warning": 1, "info": 2}
 _MISSING = object()
 
 
@@ -53,7 +52,7 @@ def token_findings(
     findings = [*_shape_findings(payload)]
     if session is not None:
         findings.extend(_session_findings(payload, session))
-    return sorted(findings, key=lambda f: (_LEVEL_RANK[f.level], f.path or ""))
+    return sorted(findings, key=by_level_then_path)
 
 
 # --- the token on its own -------------------------------------------------------------
