@@ -28,8 +28,7 @@ lab: install  ## open JupyterLab on notebooks/ against the local sandbox
 NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
 
 test: install  ## every test: lint, unit, sandbox, client, CLI, widgets, notebooks (nbval)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) -m "not soak"
 
 soak: install  ## the runs over a minute: schemathesis with 2000 examples per operation
@@ -41,9 +40,10 @@ regression: install  ## the regression notebook alone, against the sandbox (beta
 notebooks: install  ## re-run every notebook and store its outputs (what nbval compares against)
 	$(BIN)/python tools/run_notebooks.py
 
-lint: install
+lint: install  ## ruff, and the package's layers as pyproject.toml's import-linter contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .
