@@ -66,7 +66,7 @@ def test_full_example_has_exactly_the_documented_inconsistencies() -> None:
     ]
     total = only(findings, "amount.value", "warning").message
     assert "lines 29.98 + shipping 0.00 = 29.98 EUR, but amount.value is 29.99 EUR" in total
-    assert "(difference 0.01)" in total
+    assert "(difference 0.01 EUR)" in total
     expire = only(findings, "expire", "warning").message
     assert "2025-12-31T23:59:59Z" in expire
     assert "in the past" in expire
@@ -283,7 +283,7 @@ def test_line_total_that_is_not_quantity_times_price() -> None:
     body["order"]["products"][1]["total"] = 999
     finding = only(lint(body), "order.products[1].total", "warning")
     assert finding.message == (
-        "total is 999, but quantity 2 × unitPrice 999 = 1998: "
+        "total is 999 (9.99 EUR), but quantity 2 × unitPrice 999 (9.99 EUR) = 1998 (19.98 EUR): "
         "set total to 1998 or fix quantity/unitPrice"
     )
 
@@ -292,7 +292,8 @@ def test_sum_shows_shipping_and_the_difference() -> None:
     body = request(amount={"value": 2999, "currency": "EUR"})
     message = only(lint(body), "amount.value", "warning").message
     assert message.startswith(
-        "lines 29.98 + shipping 5.00 = 34.98 EUR, but amount.value is 29.99 EUR (difference 4.99)"
+        "lines 29.98 + shipping 5.00 = 34.98 EUR, but amount.value is 29.99 EUR "
+        "(difference 4.99 EUR)"
     )
 
 
@@ -323,7 +324,7 @@ def test_amount_in_major_units_is_flagged() -> None:
     findings = at(lint(body), "amount.value", "warning")
     assert len(findings) == 2
     assert any(
-        f.message.startswith("amount.value 35 looks like major units")
+        f.message.startswith("amount.value 35 (0.35 EUR) looks like major units")
         and f.message.endswith("did you mean 3498?")
         for f in findings
     )
@@ -359,7 +360,7 @@ def vat_request(total_vat: int, rates: tuple[Any, Any] = (21, 21), shipping: int
 
 def test_vat_matching_neither_reading_shows_both() -> None:
     message = only(lint(vat_request(700)), "order.totalVat", "warning").message
-    assert "prices including VAT → 520, prices excluding VAT → 630" in message
+    assert "prices including VAT → 520 (5.20 EUR), prices excluding VAT → 630 (6.30 EUR)" in message
     assert "set totalVat" in message
 
 
@@ -370,7 +371,10 @@ def test_vat_note_mentions_shipping_when_there_is_some() -> None:
 
 def test_vat_matching_the_included_reading_is_info() -> None:
     message = only(lint(vat_request(520)), "order.totalVat", "info").message
-    assert "matches prices including VAT (520.31 from the lines)" in message
+    assert (
+        "matches prices including VAT (the lines give 520.31 minor units before rounding)"
+        in message
+    )
     assert "if your prices exclude VAT, set totalVat to 630" in message
 
 
@@ -383,10 +387,22 @@ def test_vat_tolerance_is_one_per_line() -> None:
     ("total_vat", "level", "text"),
     [
         # 1000 × 9 / 100 + 1998 × 9.5 / 100 = 90 + 189.81 = 279.81 (excluded)
-        (280, "info", "matches prices excluding VAT (279.81 from the lines)"),
+        (
+            280,
+            "info",
+            "matches prices excluding VAT (the lines give 279.81 minor units before rounding)",
+        ),
         # 1000 × 9 / 109 + 1998 × 9.5 / 109.5 = 82.57 + 173.34 = 255.91 (included)
-        (256, "info", "matches prices including VAT (255.91 from the lines)"),
-        (270, "warning", "prices including VAT → 256, prices excluding VAT → 280"),
+        (
+            256,
+            "info",
+            "matches prices including VAT (the lines give 255.91 minor units before rounding)",
+        ),
+        (
+            270,
+            "warning",
+            "prices including VAT → 256 (2.56 EUR), prices excluding VAT → 280 (2.80 EUR)",
+        ),
     ],
 )
 def test_vat_with_float_rates(total_vat: int, level: str, text: str) -> None:
@@ -396,7 +412,7 @@ def test_vat_with_float_rates(total_vat: int, level: str, text: str) -> None:
 
 def test_zero_vat_matches_both_readings() -> None:
     message = only(lint(vat_request(0, rates=(0, 0))), "order.totalVat", "info").message
-    assert message.startswith("totalVat 0 matches both readings")
+    assert message.startswith("totalVat 0 (0.00 EUR) matches both readings")
 
 
 def test_vat_is_not_checked_without_every_rate() -> None:

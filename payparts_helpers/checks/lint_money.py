@@ -54,8 +54,10 @@ def check_line_totals(ctx: LintContext) -> Iterator[Finding]:
             yield Finding(
                 "warning",
                 f"{path}.total",
-                f"total is {total}, but quantity {quantity} × unitPrice {unit_price} = "
-                f"{expected}: set total to {expected} or fix quantity/unitPrice",
+                f"total is {money.with_unit(total, ctx.currency)}, but quantity {quantity} × "
+                f"unitPrice {money.with_unit(unit_price, ctx.currency)} = "
+                f"{money.with_unit(expected, ctx.currency)}: set total to {expected} or fix "
+                "quantity/unitPrice",
             )
 
 
@@ -98,7 +100,7 @@ def check_order_sum(ctx: LintContext) -> Iterator[Finding]:
         "amount.value",
         f"lines {_money_text(lines, cur)} + shipping {_money_text(shipping, cur)} = "
         f"{_money_text(lines + shipping, cur)} {unit}, but amount.value is "
-        f"{_money_text(value, cur)} {unit} (difference {_money_text(difference, cur)}): "
+        f"{_money_text(value, cur)} {unit} (difference {_money_text(difference, cur)} {unit}): "
         "make amount.value the sum of the line totals plus shippingCosts, or fix the lines",
     )
 
@@ -125,8 +127,8 @@ def check_major_units(ctx: LintContext) -> Iterator[Finding]:
         yield Finding(
             "warning",
             "amount.value",
-            f"amount.value {value} looks like major units: the lines plus shipping come to "
-            f"{expected} ({money.format_plain(expected, cur)} {cur}); amounts are in minor "
+            f"amount.value {money.with_unit(value, cur)} looks like major units: the lines "
+            f"plus shipping come to {money.with_unit(expected, cur)}; amounts are in minor "
             f"units, so did you mean {expected}?",
         )
 
@@ -155,14 +157,19 @@ class _VatReadings:
     included: Fraction
     excluded: Fraction
     line_count: int
+    currency: str | None
+
+    def shown(self, minor: int | Fraction) -> str:
+        """``520 (5.20 EUR)`` for a whole figure; an exact reading, rounded, the same way."""
+        return money.with_unit(order_math.round_half_up(minor), self.currency)
 
     def matches(self, reading: Fraction) -> bool:
         return order_math.vat_matches(self.stated, reading, self.line_count)
 
     def both(self) -> str:
         return (
-            f"prices including VAT → {order_math.round_half_up(self.included)}, "
-            f"prices excluding VAT → {order_math.round_half_up(self.excluded)}"
+            f"prices including VAT → {self.shown(self.included)}, "
+            f"prices excluding VAT → {self.shown(self.excluded)}"
         )
 
 
@@ -180,6 +187,7 @@ def check_total_vat(ctx: LintContext) -> Iterator[Finding]:
         sum((order_math.vat_included(t, p) for t, p in pairs), Fraction(0)),
         sum((order_math.vat_excluded(t, p) for t, p in pairs), Fraction(0)),
         len(pairs),
+        ctx.currency,
     )
     yield _vat_finding(vat, shipping=_shipping(ctx))
 
@@ -190,7 +198,7 @@ def _vat_finding(vat: _VatReadings, *, shipping: int | None) -> Finding:
         return Finding(
             "info",
             "order.totalVat",
-            f"totalVat {vat.stated} matches both readings of the prices ({vat.both()})",
+            f"totalVat {vat.shown(vat.stated)} matches both readings of the prices ({vat.both()})",
         )
     if included or excluded:
         which, exact = ("including", vat.included) if included else ("excluding", vat.excluded)
@@ -198,14 +206,15 @@ def _vat_finding(vat: _VatReadings, *, shipping: int | None) -> Finding:
         return Finding(
             "info",
             "order.totalVat",
-            f"totalVat {vat.stated} matches prices {which} VAT ({float(exact):.2f} from the "
-            "lines); the contract does not say whether prices include VAT: if your prices "
-            f"{other} VAT, set totalVat to {order_math.round_half_up(other_exact)}",
+            f"totalVat {vat.shown(vat.stated)} matches prices {which} VAT (the lines give "
+            f"{float(exact):.2f} minor units before rounding); the contract does not say "
+            f"whether prices include VAT: if your prices {other} VAT, set totalVat to "
+            f"{vat.shown(other_exact)}",
         )
     note = " (VAT on shipping is not counted: its rate is not sent)" if shipping else ""
     return Finding(
         "warning",
         "order.totalVat",
-        f"totalVat {vat.stated} matches neither reading of the lines: {vat.both()}{note}; "
-        "set totalVat to the VAT of your order lines",
+        f"totalVat {vat.shown(vat.stated)} matches neither reading of the lines: "
+        f"{vat.both()}{note}; set totalVat to the VAT of your order lines",
     )

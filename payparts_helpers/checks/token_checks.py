@@ -238,8 +238,9 @@ def _amount_mismatch(payload: TokenPayload, amount: object) -> Iterator[Finding]
         yield Finding(
             "error",
             "Config.amount.value",
-            f"the token's amount is {payload.amount_value}, but the session's amount.value is "
-            f"{value}: the customer would see another amount than the one requested",
+            f"the token's amount is {money.with_unit(payload.amount_value, currency)}, but the "
+            f"session's amount.value is {money.with_unit(value, currency)}: the customer would "
+            "see another amount than the one requested",
         )
     if payload.amount_currency is not None and payload.amount_currency != currency:
         yield Finding(

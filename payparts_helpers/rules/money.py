@@ -119,6 +119,16 @@ def format_plain(minor: int, currency: str) -> str:
     return f"{sign}{whole}.{fraction:0{digits}d}" if digits else f"{sign}{whole}"
 
 
+def with_unit(minor: int, currency: str | None) -> str:
+    """Minor units as a message shows them: ``520 (5.20 EUR)``; ``520 minor units`` unknown.
+
+    Messages never leave a reader to guess whether 520 means cents or euros.
+    """
+    if currency is None or not is_currency(currency):
+        return f"{minor} minor units"
+    return f"{minor} ({format_plain(minor, currency)} {currency})"
+
+
 def format_display(minor: int, currency: str, locale: str = "nl_NL") -> str:
     """For people: 2999 EUR in nl-NL → ``€ 29,99``; in en-US → ``€29.99``.
 
