@@ -61,6 +61,11 @@ def test_forgives_what_copying_does_to_a_token() -> None:
         ("st_" + base64.b64encode(b'{"SessionId":"x"}').decode(), "no Config"),
         ("st_" + "A" * 20000, "far shorter"),
         (12345, "text, not int"),
+        # the likely mix-ups get a hint, not just a reason
+        (EXAMPLE_SESSION_ID, "looks like a sessionId, not a sessionToken"),
+        (EXAMPLE_SESSION_ID.upper(), "looks like a sessionId"),
+        (EXAMPLE_TOKEN[:62], "stops before its end: the token was probably cut off"),
+        (EXAMPLE_TOKEN[:-6], "stops before its end"),
     ],
 )
 def test_bad_tokens_raise_a_plain_reason(token: object, reason: str) -> None:
@@ -97,3 +102,9 @@ def test_json_inside_is_compact() -> None:
     assert ", " not in text
     assert ": " not in text
     assert json.loads(text)["Config"]["merchantName"] == "Café Ünïcode"
+
+
+def test_a_token_of_32_hex_characters_after_st_is_not_taken_for_an_id() -> None:
+    with pytest.raises(TokenDecodeError) as caught:
+        decode_session_token("st_" + EXAMPLE_SESSION_ID)
+    assert "sessionId" not in str(caught.value)

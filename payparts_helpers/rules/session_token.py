@@ -71,6 +71,11 @@ def decode_session_token(token: object) -> TokenPayload:
         raise TokenDecodeError(
             f"the session token is {len(text)} characters long; real tokens are far shorter"
         )
+    if _looks_like_session_id(text):
+        raise TokenDecodeError(
+            "this looks like a sessionId, not a sessionToken: paste the sessionToken "
+            "(it starts with st_), which create_session returned beside the id"
+        )
     body = text.removeprefix(TOKEN_PREFIX)
     raw_bytes = _base64_bytes(body)
     try:
@@ -80,12 +85,22 @@ def decode_session_token(token: object) -> TokenPayload:
     try:
         payload = json.loads(decoded)
     except (ValueError, RecursionError):  # JSONDecodeError, over-long integers, depth
+        if decoded.lstrip().startswith("{") and not decoded.rstrip().endswith("}"):
+            raise TokenDecodeError(
+                "the token's JSON stops before its end: the token was probably cut off when "
+                "copied; copy the whole sessionToken"
+            ) from None
         raise TokenDecodeError(
             f"the token decodes to text that is not JSON: {decoded[:40]!r}"
         ) from None
     if not isinstance(payload, dict):
         raise TokenDecodeError("the token's JSON is not an object with SessionId and Config")
     return _payload_from_json(payload)
+
+
+def _looks_like_session_id(text: str) -> bool:
+    """32 hex characters and no st_: a session id pasted where the token belongs."""
+    return len(text) == 32 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
 def _base64_bytes(body: str) -> bytes:
@@ -96,7 +111,8 @@ def _base64_bytes(body: str) -> bytes:
     stripped = translated.rstrip("=")
     if len(stripped) % 4 == 1:
         raise TokenDecodeError(
-            "the token's base64 has an impossible length: it was probably cut off when copied"
+            "the token's base64 has an impossible length: it was probably cut off when "
+            "copied; copy the whole sessionToken"
         )
     padded = stripped + "=" * (-len(stripped) % 4)
     try:
