@@ -141,6 +141,17 @@ def test_unknown_and_foreign_sessions_are_not_found(
         assert caught.value.status_code == 404
 
 
+def test_an_uppercase_copy_of_an_id_gets_a_hint(client: PayPartsClient) -> None:
+    created = client.create_session(examples.minimum_request())
+    with pytest.raises(NotFoundError) as caught:
+        client.get_session(created.session_id.upper())
+    assert caught.value.status_code == 404
+    assert f"try {created.session_id!r}" in str(caught.value)
+    with pytest.raises(NotFoundError) as lower_case:
+        client.get_session("0" * 32)
+    assert "capital" not in str(lower_case.value)  # no hint where it cannot be the cause
+
+
 @pytest.mark.parametrize(
     "session_id", ["../etc/passwd", "a/b", "abc?x=1", "a" * 129, "", "id with space", "%2e%2e", 42]
 )

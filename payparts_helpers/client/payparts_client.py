@@ -156,7 +156,10 @@ class PayPartsClient:
                 f"{shown} is not a session id: use the sessionId that create_session returned "
                 "(letters, digits, '-' or '_', at most 128 characters). No request was sent."
             )
-        data = self._request("GET", f"/v1/session/{session_id}", None)
+        try:
+            data = self._request("GET", f"/v1/session/{session_id}", None)
+        except NotFoundError as error:
+            raise _with_case_hint(error, session_id) from None
         return SessionDetails(
             session_id=_required_text(data, "sessionId"),
             session_token=_required_text(data, "sessionToken"),
@@ -322,6 +325,23 @@ class PayPartsClient:
         with self._history_lock:
             self._history.append(call)
         log.debug("%s %s → %s in %.1f ms", method, path, call.status, elapsed_ms)
+
+
+def _with_case_hint(error: NotFoundError, session_id: str) -> NotFoundError:
+    """A 404 for an id with capitals says so: ids are usually copied in lower case.
+
+    Only a hint: the contract does not say ids are case-sensitive, so nothing is
+    refused or rewritten on that ground.
+    """
+    if session_id == session_id.lower():
+        return error
+    return NotFoundError(
+        f"{error.message} The id has capital letters; session ids are usually lower case "
+        f"(the contract's example is): try {session_id.lower()!r}.",
+        status_code=error.status_code,
+        violations=error.violations,
+        raw_body=error.raw_body,
+    )
 
 
 def _checked_base_url(base_url: str) -> str:
