@@ -32,11 +32,17 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-lab: install  ## open JupyterLab on notebooks/ against the local sandbox
+lab: install  ## open JupyterLab on notebooks/ (00_start_here first) against the local sandbox
+	@# This product's JupyterLab defaults (no news question) live in the venv, not ~/.jupyter;
+	@# the user's own settings still win over them.
+	mkdir -p $(VENV)/share/jupyter/lab/settings/overrides.d
+	cp jupyterlab-settings/payparts-explorer.json $(VENV)/share/jupyter/lab/settings/overrides.d/
 	PAYPARTS_ENV=$${PAYPARTS_ENV:-sandbox} $(BIN)/jupyter lab --notebook-dir=notebooks \
-		--ServerApp.ip=127.0.0.1 $(ROOT_FLAG)
+		--ServerApp.ip=127.0.0.1 $(ROOT_FLAG) \
+		--LabApp.default_url=/lab/tree/00_start_here.ipynb \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
+NBVAL := --nbval --nbval-sanitize-with tests/nbval/sanitize.cfg --nbval-cell-timeout=300
 
 test: install  ## every test: lint, unit, sandbox, client, CLI, widgets, notebooks (nbval)
 	$(MAKE) --no-print-directory lint
