@@ -30,10 +30,10 @@ from payparts_helpers.widgets import (
     ConnectionPanel,
     CreateSessionForm,
     GetSessionForm,
+    NotSentError,
     TokenInspector,
     sent_registry,
 )
-from payparts_helpers.widgets.render import NotSentError
 
 from .conftest import OTHER_MERCHANT
 
@@ -556,6 +556,130 @@ def test_amount_from_lines_and_shipping(client: PayPartsClient) -> None:
     assert form.amount.value == "34.93"
     assert form.request()["amount"]["value"] == 3493
     assert not any(f.path == "amount.value" for f in form.findings)
+
+
+# --- a form's message describes the fields as they are now --------------------------------------
+
+
+def test_a_fresh_form_says_nothing_was_sent(client: PayPartsClient) -> None:
+    form = CreateSessionForm(client=client)
+    assert "Nothing was sent yet: fill in the form, then press Create session." in output_text(
+        form.output
+    )
+    get = GetSessionForm(client=client)
+    assert "Nothing fetched yet" in output_text(get.output)
+
+
+def test_a_refusal_goes_once_the_field_is_fixed(client: PayPartsClient) -> None:
+    form = CreateSessionForm(client=client)
+    form.amount.value = "29.999"
+    form.create_button.disabled = False  # as if a stale frontend let the click through
+    form.create_button.click()
+    refused = output_text(form.output)
+    assert "Not sent · NotSentError" in refused
+    assert "29.999 has more than 2 decimals" in refused
+    form.amount.value = "29.99"
+    fixed = output_text(form.output)
+    assert "Not sent" not in fixed
+    assert "29.999" not in fixed
+    assert "The problems are fixed: press Create session to send the request." in fixed
+    assert form.error is None
+    assert not form.create_button.disabled
+    form.create_button.click()
+    assert form.result is not None
+    assert "session created" in output_text(form.output)
+
+
+def test_a_refusal_is_redone_for_the_errors_left(client: PayPartsClient) -> None:
+    form = CreateSessionForm(client=client)
+    form.amount.value = "29.999"
+    form.email.value = "john at example"
+    assert form.submit() is None
+    both = output_text(form.output)
+    assert "2 problems to fix first" in both
+    assert "amount.value" in both
+    assert "customer.email" in both
+    form.amount.value = "29.99"
+    left = output_text(form.output)
+    assert "1 problem to fix first" in left
+    assert "amount.value" not in left
+    assert "customer.email" in left
+    assert isinstance(form.error, NotSentError)
+    assert [v.path for v in form.error.violations] == ["customer.email"]
+    assert calls(client) == 0
+
+
+def test_an_answer_is_marked_once_the_fields_differ_from_what_was_sent(
+    client: PayPartsClient,
+) -> None:
+    form = CreateSessionForm(client=client)
+    created = form.submit()
+    assert created is not None
+    note = "The fields have changed since this answer"
+    assert note not in output_text(form.output)
+    form.description.value = "Order #99999"
+    changed = output_text(form.output)
+    assert changed.startswith(f"ℹ {note}")
+    assert created.session_id in changed  # the answer itself is still there, below the note
+    assert '"description": "Order #12345"' in changed  # as it was sent
+    form.description.value = "Order #12345"  # back to what was sent: the note goes
+    assert note not in output_text(form.output)
+    assert form.result is created
+
+
+def test_the_get_form_forgets_a_refused_id_once_it_is_edited(client: PayPartsClient) -> None:
+    get = GetSessionForm(client=client, session_id="../x")
+    get.get_button.click()
+    assert "'../x' is not a session id" in output_text(get.output)
+    get.session_id.value = "0" * 32
+    text = output_text(get.output)
+    assert "../x" not in text
+    assert "Not sent" not in text
+    assert "Nothing fetched yet" in text
+    assert get.error is None
+
+
+def test_the_get_form_marks_an_answer_for_another_id(client: PayPartsClient) -> None:
+    created = CreateSessionForm(client=client).submit()
+    assert created is not None
+    get = GetSessionForm(client=client, session_id=created.session_id)
+    assert get.submit() is not None
+    get.session_id.value = "0" * 32
+    text = output_text(get.output)
+    assert text.startswith(
+        f"ℹ The sessionId has changed: below is the answer for '{created.session_id}'"
+    )
+    assert "no differences" in text
+    get.session_id.value = created.session_id
+    assert "The sessionId has changed" not in output_text(get.output)
+
+
+def test_the_get_form_offers_a_session_created_after_it(client: PayPartsClient) -> None:
+    get = GetSessionForm(client=client)
+    assert get.session_id.options == ()
+    first = CreateSessionForm(client=client).submit()
+    second = CreateSessionForm(client=client).submit()
+    assert first is not None
+    assert second is not None
+    assert get.session_id.options == (second.session_id, first.session_id)
+    assert get.session_id.value == ""  # offered, not chosen: the field stays the user's
+
+
+def test_the_connection_panel_keeps_its_message_true(sandbox: SandboxHandle) -> None:
+    panel = ConnectionPanel(environ={"PAYPARTS_ENV": "production"})
+    assert panel.submit() is False
+    assert "tick" in output_text(panel.output)
+    panel.confirm_production.value = True
+    assert "tick" not in output_text(panel.output)
+    assert panel.error is None
+    panel = panel_for(sandbox)
+    assert panel.submit() is True
+    panel.sl_code.value = "SL-0000-0000"
+    text = output_text(panel.output)
+    assert text.startswith("ℹ The connection settings have changed since this test")
+    assert "as SL-1234-4321" in text
+    panel.sl_code.value = DEMO_MERCHANT.sl_code
+    assert "have changed" not in output_text(panel.output)
 
 
 # --- the server's errors, as the form shows them -------------------------------------------------

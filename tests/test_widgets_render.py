@@ -26,19 +26,12 @@ from payparts_helpers.rules.errors import (
 from payparts_helpers.rules.redaction import basic_credentials_forms
 from payparts_helpers.widgets import sent_registry
 from payparts_helpers.widgets.diff import ABSENT, DiffRow, diff_json, differences
+from payparts_helpers.widgets.error_messages import NotSentError, error_html, error_text, next_step
 from payparts_helpers.widgets.fields import display_amount, parse_major, parse_percentage
-from payparts_helpers.widgets.render import (
-    NotSentError,
-    diff_html,
-    error_html,
-    error_text,
-    findings_html,
-    html_to_text,
-    json_html,
-    next_step,
-    notice_html,
-    table_html,
-)
+from payparts_helpers.widgets.json_view import json_html
+from payparts_helpers.widgets.markup import html_to_text
+from payparts_helpers.widgets.notices import findings_html, notice_html
+from payparts_helpers.widgets.tables import diff_html, table_html
 
 _TAG = re.compile(r"<[^>]+>")
 

@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..rules.redaction import redact
-from .render import html_to_text
+from .markup import html_to_text
 
 __all__ = ["Form", "add_to", "display_entry", "next_uid", "show", "with_escaped_forms"]
 

@@ -17,7 +17,7 @@ from ..client.snippets import to_curl, to_php, to_python
 from ..rules.redaction import redact
 from ._base import Form
 from .connection import ConnectionPanel
-from .render import notice_html
+from .notices import notice_html
 
 __all__ = ["ConnectedForm", "snippet_tab"]
 
@@ -29,6 +29,7 @@ class ConnectedForm(Form):
     """
 
     connection: ConnectionPanel | None
+    snippets_tab: widgets.Tab | None
     _fixed_client: PayPartsClient | None
 
     def _connect(
@@ -61,6 +62,15 @@ class ConnectedForm(Form):
         if self._fixed_client is not None:
             return self._fixed_client.secret_forms
         return self.connection.secret_forms()
+
+    def _fresh_snippets(self, call: Any, client: Any, secrets: Iterable[str]) -> widgets.Tab:
+        """A new "reproduce this call" tab in ``snippets_tab``; the previous one is closed."""
+        if self.snippets_tab is not None:
+            for page in self.snippets_tab.children:
+                page.close()
+            self.snippets_tab.close()
+        self.snippets_tab = snippet_tab(call, client, secrets)
+        return self.snippets_tab
 
 
 def snippet_tab(call: Any, client: Any, secrets: Iterable[str] = ()) -> widgets.Tab:

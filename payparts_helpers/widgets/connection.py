@@ -18,10 +18,12 @@ import ipywidgets as widgets
 
 from ..client.environment import BASE_URLS, ENVIRONMENTS, read_configuration
 from ..client.payparts_client import PayPartsClient
-from ..rules.errors import ConfigurationError, NotFoundError, PayPartsError
+from ..rules.errors import ConfigurationError, NotFoundError
 from ..rules.redaction import basic_credentials_forms
-from ._base import Form, show
-from .render import error_html, notice_html
+from ._base import Form
+from .error_messages import error_html
+from .form_message import FormMessage
+from .notices import notice_html
 
 __all__ = ["PRODUCTION_CONFIRMATION", "ConnectionPanel"]
 
@@ -35,6 +37,9 @@ _LABELS = {
     "production": "production · parts.pay.nl",
 }
 _STYLE = {"description_width": "7em"}
+_CHANGED = (
+    "The connection settings have changed since this test: press Test connection to test them."
+)
 
 
 def _demo() -> tuple[str, str]:
@@ -95,6 +100,7 @@ class ConnectionPanel(Form):
             description="Test connection", button_style="primary", icon="plug"
         )
         self.output = widgets.Output()
+        self.message = FormMessage(self.output)
         self.result: bool | None = None
         self.error: BaseException | None = None
         self._client: PayPartsClient | None = None
@@ -105,6 +111,8 @@ class ConnectionPanel(Form):
         self.base_url.observe(lambda _change: self._apply_preset(), names="value")
         for field in (self.environment, self.base_url, self.confirm_production):
             field.observe(self._describe_target, names="value")
+        for field in self._settings_fields():
+            field.observe(self._settings_changed, names="value")
         self.test_button.on_click(lambda _button: self.submit())
         self.widget = widgets.VBox(
             [
@@ -119,7 +127,7 @@ class ConnectionPanel(Form):
         self._show_confirmation()
         self._describe_target()
         if notes:
-            show(self.output, *(notice_html(note, "warning") for note in notes))
+            self.message.hint(*(notice_html(note, "warning") for note in notes))
 
     # --- the client ---------------------------------------------------------------------
 
@@ -173,23 +181,25 @@ class ConnectionPanel(Form):
         """Test the connection without creating anything; True when the credentials work."""
         self.result, self.error = False, None
         self.test_button.disabled = True
-        show(self.output, notice_html("Testing the connection…"))
+        tested = self._settings()
+        self.message.hint(notice_html("Testing the connection…"))
         try:
             client = self.client()
             started = time.perf_counter()
             with contextlib.suppress(NotFoundError):  # the expected answer: no such session
                 client.get_session(_PROBE_ID)
             elapsed = (time.perf_counter() - started) * 1000
-        except PayPartsError as error:
+        except Exception as error:  # PayPartsError, or last resort: never a traceback
             self.error = error
-            show(self.output, error_html(error, self.secret_forms()), secrets=self.secret_forms())
-        except Exception as error:  # last resort: readable, never a traceback
-            self.error = error
-            show(self.output, error_html(error, self.secret_forms()), secrets=self.secret_forms())
+            secrets = self.secret_forms()
+            if isinstance(error, ConfigurationError):  # refused here: about the fields
+                self.message.hint(error_html(error, secrets), secrets=secrets)
+            else:
+                self.message.answer(tested, error_html(error, secrets), secrets=secrets)
         else:
             self.result = True
-            show(
-                self.output,
+            self.message.answer(
+                tested,
                 notice_html(
                     f"Connected to {self._where(client)} as {client.sl_code} "
                     f"({client.environment}) in {elapsed:.0f} ms: the credentials were "
@@ -209,6 +219,34 @@ class ConnectionPanel(Form):
         return client.base_url
 
     # --- reacting to edits ----------------------------------------------------------------
+
+    def _settings_fields(self) -> tuple[widgets.ValueWidget, ...]:
+        return (
+            self.environment,
+            self.sl_code,
+            self.secret,
+            self.base_url,
+            self.confirm_production,
+        )
+
+    def _settings(self) -> tuple[Any, ...]:
+        """The values a test answers for (kept in memory only, like the client's cache key)."""
+        return (
+            self.environment.value,
+            self.sl_code.value.strip(),
+            self.current_secret(),
+            self.base_url.value.strip(),
+            self.confirm_production.value,
+        )
+
+    def _settings_changed(self, _change: object = None) -> None:
+        """Keep the message true: a refusal of the old settings goes, a test result is
+        marked as being about the settings it tested."""
+        if isinstance(self.error, ConfigurationError):
+            self.error = None
+            self.message.hint()
+        else:
+            self.message.fields_changed(self._settings(), _CHANGED)
 
     def _environment_changed(self, change: dict[str, Any]) -> None:
         if change["new"] != "production":

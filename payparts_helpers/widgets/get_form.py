@@ -16,30 +16,28 @@ import ipywidgets as widgets
 from ..checks.token_checks import token_findings
 from ..client import environment
 from ..client.payparts_client import PayPartsClient
-from ..rules.errors import TokenDecodeError
+from ..rules.errors import ConfigurationError, InvalidSessionIdError, TokenDecodeError
 from ..rules.resources import SessionDetails
 from ..rules.session_token import decode_session_token
 from . import sent_registry
-from ._base import next_uid, show
-from .connected_form import ConnectedForm, snippet_tab
+from ._base import next_uid
+from .connected_form import ConnectedForm
 from .connection import ConnectionPanel
 from .diff import DiffRow, diff_json
+from .error_messages import error_html
 from .fields import display_amount, usable_locale
-from .render import (
-    diff_html,
-    error_html,
-    findings_html,
-    json_html,
-    mapping_rows,
-    notice_html,
-    order_html,
-    table_html,
-)
+from .form_message import FormMessage
+from .json_view import json_html
+from .notices import findings_html, notice_html
+from .order_table import order_html
+from .tables import diff_html, mapping_rows, table_html
 
 __all__ = ["COMPARED_KEYS", "GetSessionForm", "compared_parts"]
 
 COMPARED_KEYS = ("amount", "customer", "order")
 """What GET returns of the request (the contract lists only these three)."""
+
+IDLE = "Nothing fetched yet: pick or paste a sessionId, then press Get session."
 
 
 def compared_parts(body: dict[str, Any]) -> dict[str, Any]:
@@ -59,10 +57,12 @@ class GetSessionForm(ConnectedForm):
     """``GET /v1/session/{id}`` from a form, with the token checked and a sent/received diff.
 
     ``session_id`` is a Combobox offering the ids created in this kernel and, for the
-    embedded sandbox, recent ids from its database. After ``submit()``: ``result`` is
-    the :class:`SessionDetails` (None on failure), ``error`` the error (None on
-    success), ``diff`` the rows comparing amount/customer/order sent with received
-    (None when this kernel did not send the request).
+    embedded sandbox, recent ids from its database; a session created later in this
+    kernel is offered as soon as it exists. After ``submit()``: ``result`` is the
+    :class:`SessionDetails` (None on failure), ``error`` the error (None on success),
+    ``diff`` the rows comparing amount/customer/order sent with received (None when
+    this kernel did not send the request). Editing the id afterwards clears a local
+    refusal and marks an answer as being about the id it fetched.
     """
 
     def __init__(
@@ -89,11 +89,15 @@ class GetSessionForm(ConnectedForm):
             description="Get session", button_style="primary", icon="download"
         )
         self.output = widgets.Output()
+        self.message = FormMessage(self.output)
+        self.message.hint(notice_html(IDLE))
         self.get_button.on_click(lambda _button: self.submit())
+        self.session_id.observe(self._id_edited, names="value")
         self.widget = widgets.VBox(
             [*head, widgets.HBox([self.session_id, self.get_button]), self.output]
         )
         self.refresh_options()
+        sent_registry.subscribe(self._created)
 
     # --- ids on offer -------------------------------------------------------------------------
 
@@ -117,6 +121,24 @@ class GetSessionForm(ConnectedForm):
         self.session_id.options = tuple(ids)
         return self.session_id.options
 
+    def _created(self, session_id: str) -> None:
+        """A session was created in this kernel: offer it first."""
+        others = [i for i in self.session_id.options if i != session_id]
+        self.session_id.options = (session_id, *others)
+
+    def _id_edited(self, _change: object = None) -> None:
+        """Keep the message true to the id now in the field."""
+        if isinstance(self.error, InvalidSessionIdError):  # it named the old text
+            self.error = None
+            self.message.hint(notice_html(IDLE))
+            return
+        fetched = self.message.about
+        self.message.fields_changed(
+            self.session_id.value.strip(),
+            f"The sessionId has changed: below is the answer for {fetched!r}. "
+            "Press Get session to fetch the one in the field.",
+        )
+
     # --- fetching -----------------------------------------------------------------------------
 
     def submit(self) -> SessionDetails | None:
@@ -125,7 +147,7 @@ class GetSessionForm(ConnectedForm):
         secrets = self._secrets()
         self.get_button.disabled = True
         session_id = self.session_id.value.strip()
-        show(self.output, notice_html(f"Fetching session {session_id!r} …"), secrets=secrets)
+        self.message.hint(notice_html(f"Fetching session {session_id!r} …"), secrets=secrets)
         try:
             self.refresh_options()
             client = self._client()
@@ -135,19 +157,23 @@ class GetSessionForm(ConnectedForm):
         except Exception as error:  # PayPartsError, or last resort: never a traceback
             self.error = error
             secrets = self._secrets()
-            show(self.output, error_html(error, secrets), secrets=secrets)
+            if isinstance(error, ConfigurationError):  # about the connection, not this id
+                self.message.hint(error_html(error, secrets), secrets=secrets)
+            else:
+                self.message.answer(session_id, error_html(error, secrets), secrets=secrets)
             return None
         finally:
             self.get_button.disabled = False
         self.result = details
         try:
-            self._show(client, details, elapsed)
+            self.message.answer(session_id, *self._parts(client, details, elapsed), secrets=secrets)
         except Exception as error:  # keep the result, explain the display
             self.error = error
-            show(self.output, error_html(error, secrets), secrets=secrets)
+            self.message.answer(session_id, error_html(error, secrets), secrets=secrets)
         return details
 
-    def _show(self, client: PayPartsClient, details: SessionDetails, elapsed: float) -> None:
+    def _parts(self, client: PayPartsClient, details: SessionDetails, elapsed: float) -> list[Any]:
+        """What the form shows for a fetched session, the snippets tab made afresh."""
         secrets = self._secrets()
         locale = usable_locale(_locale(details.customer))
         amount = details.amount or {}
@@ -177,13 +203,8 @@ class GetSessionForm(ConnectedForm):
         parts += _token_parts(details, secrets)
         parts += self._diff_parts(details, secrets)
         parts.append(json_html(details.raw, summary="Answer (JSON)", secrets=secrets))
-        if self.snippets_tab is not None:
-            for page in self.snippets_tab.children:
-                page.close()
-            self.snippets_tab.close()
-        self.snippets_tab = snippet_tab(details.session_id, client, secrets)
-        parts += ["<h4>Reproduce this call</h4>", self.snippets_tab]
-        show(self.output, *parts, secrets=secrets)
+        tab = self._fresh_snippets(details.session_id, client, secrets)
+        return [*parts, "<h4>Reproduce this call</h4>", tab]
 
     def _diff_parts(self, details: SessionDetails, secrets: list[str]) -> list[str]:
         sent = sent_registry.sent_request(details.session_id)

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from ..checks.lint import Finding
 from ..rules import order_math
 from .fields import display_amount, parse_major, parse_percentage
-from .render import escape
+from .markup import escape
 
 __all__ = ["OrderLineRow", "OrderLinesEditor", "ParsedLines"]
 

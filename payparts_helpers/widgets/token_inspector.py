@@ -17,8 +17,11 @@ from ..checks.token_checks import token_findings
 from ..rules.errors import TokenDecodeError
 from ..rules.session_token import TokenPayload, decode_session_token
 from ._base import Form, show
+from .error_messages import error_html
 from .fields import display_amount
-from .render import error_html, findings_html, json_html, notice_html, table_html
+from .json_view import json_html
+from .notices import findings_html, notice_html
+from .tables import table_html
 
 __all__ = ["TokenInspector"]
 
