@@ -4,7 +4,7 @@ A measurement, not a test. The candidate is ``pytest`` over every notebook in
 ``notebooks/`` with the Makefile's ``NBVAL`` flags (read from the Makefile, so
 they cannot drift); the baseline is the same command over the same number of
 empty notebooks (one trivial code cell each, no output, the same kernel), in a
-temporary folder with a copy of ``notebooks/conftest.py``. Both use the
+temporary folder. Both use the
 project's pytest configuration (``-c pyproject.toml``), a throwaway sandbox
 database and no PAYPARTS_* settings from the shell. Each measurement is the wall
 time of the whole command; runs alternate after a warm-up of each, and the
@@ -51,9 +51,6 @@ def write_empty_notebooks(folder: Path, like: list[Path]) -> None:
             notebook.metadata["kernelspec"] = kernelspec
         notebook.cells = [nbformat.v4.new_code_cell("x = 1")]
         nbformat.write(notebook, folder / f"empty_{number:02d}.ipynb")
-    conftest = NOTEBOOKS / "conftest.py"
-    if conftest.exists():
-        (folder / "conftest.py").write_text(conftest.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 class Run:
