@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and some containers are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test soak regression notebooks demo screenshots lint format sandbox bench clean
+.PHONY: install lab test soak regression notebooks demo screenshots lint format sandbox bench clean e2e-stress
 
 # uv installs the same pinned list as pip in seconds instead of a minute or more; it
 # comes from PyPI into the venv itself (its pin is in requirements.txt). Where it
@@ -85,3 +85,6 @@ screenshots: install  ## regenerate docs/img/ from the browser tests
 bench: install  ## every benchmark's ratio, side by side in one run; writes bench/RESULTS.md (needs wrk)
 	@command -v wrk >/dev/null || echo "bench_sandbox_throughput needs wrk: apt-get install -y wrk"
 	$(BIN)/python bench/run_all.py
+
+e2e-stress: install  ## the browser tests 10 times in a row with every CPU kept busy: failures, median, max
+	E2E_STRESS_PYTHON=$(BIN)/python bash tools/e2e_stress.sh

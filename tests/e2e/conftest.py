@@ -11,17 +11,18 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
+
+from .waits import STATE_TIMEOUT_S, Seen, wait_for_state
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PAYPARTS_CHROMIUM", "/usr/bin/chromium")
@@ -36,9 +37,10 @@ CHROMIUM_ARGS = [
 BIN = Path(sys.executable).parent
 
 
-# A fresh machine's first kernel and first page load are slow (bytecode, caches):
-# waits are generous so only a real failure fails.
-TIMEOUT_MS = 180_000
+# One deadline for every wait, Playwright's own included (locators, expect): each
+# wait is for a state (waits.py), and only a state that never comes reaches it.
+TIMEOUT_MS = int(STATE_TIMEOUT_S * 1000)
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -110,18 +112,34 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    url: str
+    url: str  # the page to open (JupyterLab: with a {notebook} placeholder)
     process: subprocess.Popen[bytes]
     log: Path
+    base: str  # http://127.0.0.1:port, for the server's REST API
+    root: Path  # the folder it serves
+    token: str | None = None
 
 
 @pytest.fixture(scope="session")
 def notebook_copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The notebooks in a scratch folder: running them in the page must not touch the repo."""
+    """The notebooks in a scratch folder: running them in the page must not touch the repo.
+
+    The copies carry no stored outputs, execution counts or widget state: a prompt
+    that shows a count was run in this page (waits.run_all_and_wait relies on it).
+    """
     folder = tmp_path_factory.mktemp("notebooks")
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
-        shutil.copy(notebook, folder / notebook.name)
+        document = _without_outputs(json.loads(notebook.read_text(encoding="utf-8")))
+        (folder / notebook.name).write_text(json.dumps(document, indent=1), encoding="utf-8")
     return folder
+
+
+def _without_outputs(document: dict) -> dict:
+    document.get("metadata", {}).pop("widgets", None)
+    for cell in document["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return document
 
 
 # Render every cell (no virtual scrolling: off-screen outputs exist in the DOM) and
@@ -145,25 +163,27 @@ def _environment(folder: Path) -> dict[str, str]:
     return environ
 
 
-def _serve(command: list[str], url: str, probe: str, folder: Path, name: str) -> Iterator[Server]:
+def _serve(
+    command: list[str], url: str, base: str, probe: str, folder: Path, name: str, token: str | None
+) -> Iterator[Server]:
     log = folder / f"{name}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command, cwd=folder, env=_environment(folder), stdout=sink, stderr=sink
         )
+
+        def answering() -> Seen:
+            if process.poll() is not None:
+                raise AssertionError(f"{name} exited: {log.read_text()[-2000:]}")
+            try:
+                status = requests.get(probe, timeout=5).status_code
+            except requests.RequestException as error:
+                return Seen(False, f"{probe.split('?')[0]}: {type(error).__name__}")
+            return Seen(status < 500, f"{probe.split('?')[0]} answered {status}")
+
         try:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                if process.poll() is not None:
-                    raise AssertionError(f"{name} exited: {log.read_text()[-2000:]}")
-                try:
-                    if requests.get(probe, timeout=2).status_code < 500:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.25)
-            else:
-                raise AssertionError(f"{name} did not answer in 90 s")
-            yield Server(url, process, log)
+            wait_for_state(f"{name} never answered", answering)
+            yield Server(url, process, log, base, folder, token)
         finally:
             process.terminate()
             try:
@@ -188,10 +208,34 @@ def jupyterlab(notebook_copies: Path) -> Iterator[Server]:
     yield from _serve(
         command,
         f"{base}/lab/tree/{{notebook}}?token={token}",
+        base,
         f"{base}/api?token={token}",
         notebook_copies,
         "jupyterlab",
+        token,
     )
+
+
+@pytest.fixture
+def lab(jupyterlab: Server) -> Server:
+    """JupyterLab for one test, with no kernel left from an earlier test.
+
+    JupyterLab keeps a notebook's kernel when its page closes: the next test to open
+    that notebook would find the last one's kernel, its state and its counts. The
+    earlier tests' pages are closed by now, so nothing starts a kernel again while
+    their sessions are shut down here.
+    """
+    auth = {"Authorization": f"token {jupyterlab.token}"}
+    api = f"{jupyterlab.base}/api/sessions"
+    for session in requests.get(api, headers=auth, timeout=30).json():
+        requests.delete(f"{api}/{session['id']}", headers=auth, timeout=60)
+
+    def no_session() -> Seen:
+        left = [s.get("path") for s in requests.get(api, headers=auth, timeout=30).json()]
+        return Seen(not left, f"sessions of {left}")
+
+    wait_for_state("the earlier tests' kernel sessions never shut down", no_session)
+    return jupyterlab
 
 
 @pytest.fixture(scope="session")
@@ -202,4 +246,4 @@ def voila(notebook_copies: Path) -> Iterator[Server]:
         f"--port={port}", "--Voila.ip=127.0.0.1", "--show_tracebacks=False",
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    yield from _serve(command, f"{base}/", f"{base}/", notebook_copies, "voila")
+    yield from _serve(command, f"{base}/", base, f"{base}/", notebook_copies, "voila", None)
