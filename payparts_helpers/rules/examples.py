@@ -11,11 +11,20 @@ import copy
 from typing import Any
 
 __all__ = [
+    "DEMO_SECRET",
+    "DEMO_SL_CODE",
     "EXAMPLE_SESSION_ID",
     "EXAMPLE_TOKEN",
     "full_request",
+    "is_demo_credentials",
     "minimum_request",
 ]
+
+# The contract's own example credentials (its curl examples use them). They are
+# published, so they are no secret: the sandbox's demo merchant has them, and a
+# snippet for the sandbox may show them. Every other secret is masked everywhere.
+DEMO_SL_CODE = "SL-1234-4321"
+DEMO_SECRET = "your-secret-key"  # noqa: S105 - published by the vendor for examples
 
 EXAMPLE_SESSION_ID = "a3fc44c532784ce1b8ac2f2a003e1239"
 # Decodes to merchant "Canyon Bikes", 2999 EUR formatted "299.99" (sic: should be 29.99).
@@ -85,3 +94,8 @@ def minimum_request() -> dict[str, Any]:
 def full_request() -> dict[str, Any]:
     """The contract's full request with every optional field (a fresh copy)."""
     return copy.deepcopy(_FULL)
+
+
+def is_demo_credentials(sl_code: str, secret: str) -> bool:
+    """True for the contract's published example credentials, which hide nothing."""
+    return (sl_code, secret) == (DEMO_SL_CODE, DEMO_SECRET)

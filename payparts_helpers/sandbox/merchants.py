@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..rules.examples import DEMO_SECRET, DEMO_SL_CODE
+
 __all__ = [
     "DEMO_MERCHANT",
     "SECOND_DEMO_MERCHANT",
@@ -29,12 +31,8 @@ class Merchant:
     merchant_name: str
 
 
-# The contract's own example credentials: the only secret allowed in committed files.
-DEMO_MERCHANT = Merchant(
-    sl_code="SL-1234-4321",
-    secret="your-secret-key",  # noqa: S106 - published by the vendor for examples
-    merchant_name="Demo Shop",
-)
+# The contract's own example credentials (rules/examples.py, where the client reads them too).
+DEMO_MERCHANT = Merchant(sl_code=DEMO_SL_CODE, secret=DEMO_SECRET, merchant_name="Demo Shop")
 
 
 # A second sales location for isolation checks, in sandboxes started for that purpose

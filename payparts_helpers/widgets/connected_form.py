@@ -14,9 +14,11 @@ import ipywidgets as widgets
 
 from ..client.payparts_client import PayPartsClient
 from ..client.snippets import to_curl, to_php, to_python
-from ..rules.redaction import redact
+from ..rules import examples
+from ..rules.redaction import basic_credentials_forms, redact
 from ._base import Form
 from .connection import ConnectionPanel
+from .error_messages import Credentials, error_html
 from .notices import notice_html
 
 __all__ = ["ConnectedForm", "snippet_tab"]
@@ -57,6 +59,15 @@ class ConnectedForm(Form):
             return self._fixed_client
         return self.connection.client()
 
+    def _credentials(self) -> Credentials:
+        """Where the credentials in use came from, for what a refusal says to check."""
+        if self._fixed_client is not None:
+            return Credentials(getattr(self._fixed_client, "credentials_source", None))
+        return self.connection.credentials()
+
+    def _error_html(self, error: BaseException, secrets: list[str]) -> str:
+        return error_html(error, secrets, self._credentials())
+
     def _secrets(self) -> list[str]:
         """Every form of the credentials in use, to mask in what the form shows."""
         if self._fixed_client is not None:
@@ -74,8 +85,13 @@ class ConnectedForm(Form):
 
 
 def snippet_tab(call: Any, client: Any, secrets: Iterable[str] = ()) -> widgets.Tab:
-    """curl / Python / PHP reproducing ``call`` (a request body, or a session id to GET)."""
-    forms = list(secrets)
+    """curl / Python / PHP reproducing ``call`` (a request body, or a session id to GET).
+
+    Every secret form is masked except the sandbox's published demo credentials, which a
+    sandbox snippet carries on purpose so that it runs as pasted (see :mod:`snippets`).
+    """
+    public = set(basic_credentials_forms(examples.DEMO_SL_CODE, examples.DEMO_SECRET))
+    forms = [form for form in secrets if form not in public]
     pages = []
     for make in (to_curl, to_python, to_php):
         code = html.escape(str(redact(make(call, client), forms)))
