@@ -128,6 +128,35 @@ def test_wrong_secret_is_an_authentication_error_without_the_secret(
             assert wrong not in text
             assert encoded not in text
         assert caught.value.status_code == 401
+        # Said once, with the credentials sent; no environment variables it never read.
+        assert str(caught.value) == (
+            "POST /v1/session/start → 401 Unauthorized: the SL code or secret was refused "
+            "(SL code SL-1234-4321)."
+        )
+
+
+def test_a_refusal_names_where_the_credentials_came_from(sandbox: SandboxHandle) -> None:
+    environ = {
+        "PAYPARTS_BASE_URL": sandbox.url,
+        "PAYPARTS_SL_CODE": DEMO_MERCHANT.sl_code,
+        "PAYPARTS_SECRET": "wrong-from-the-environment",
+    }
+    with PayPartsClient.from_env(environ) as client:
+        assert (
+            client.credentials_source == "PAYPARTS_SL_CODE / PAYPARTS_SECRET from the environment"
+        )
+        with pytest.raises(AuthenticationError) as caught:
+            client.get_session("0" * 32)
+    assert str(caught.value).endswith(
+        "refused (SL code SL-1234-4321, PAYPARTS_SL_CODE / PAYPARTS_SECRET from the environment)."
+    )
+    with PayPartsClient.from_env({}) as demo:
+        assert demo.credentials_source == "the sandbox's demo credentials"
+        assert demo.uses_demo_credentials
+    typed = PayPartsClient("SL-1", "s", sandbox.url, credentials_source="the secret typed in")
+    assert typed.credentials_source == "the secret typed in"
+    assert not typed.uses_demo_credentials
+    typed.close()
 
 
 def test_unknown_and_foreign_sessions_are_not_found(

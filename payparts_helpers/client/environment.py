@@ -21,12 +21,16 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..rules.errors import ConfigurationError
+from ..rules.examples import DEMO_SECRET, DEMO_SL_CODE
 
 if TYPE_CHECKING:
     from ..sandbox import SandboxHandle
 
 __all__ = [
     "BASE_URLS",
+    "DEMO_CREDENTIALS",
+    "ENVIRONMENT_CREDENTIALS",
+    "FOREGROUND_SANDBOX_URL",
     "ClientSettings",
     "embedded_sandbox_url",
     "is_loopback_url",
@@ -41,6 +45,13 @@ BASE_URLS = {
 }
 ENVIRONMENTS = ("sandbox", *BASE_URLS)
 
+# Where a client's credentials came from, in the words a refusal tells the user.
+DEMO_CREDENTIALS = "the sandbox's demo credentials"
+ENVIRONMENT_CREDENTIALS = "PAYPARTS_SL_CODE / PAYPARTS_SECRET from the environment"
+
+FOREGROUND_SANDBOX_URL = "http://127.0.0.1:8765"
+"""Where ``make sandbox`` serves the sandbox; it shares the embedded one's database."""
+
 
 @dataclass(frozen=True)
 class ClientSettings:
@@ -50,6 +61,7 @@ class ClientSettings:
     base_url: str | None
     sl_code: str
     secret: str = field(repr=False)
+    credentials_source: str = ENVIRONMENT_CREDENTIALS
 
 
 def resolve_settings(
@@ -67,12 +79,12 @@ def resolve_settings(
     sl_code = (values.get("PAYPARTS_SL_CODE") or "").strip()
     secret = values.get("PAYPARTS_SECRET") or ""
     if environment == "sandbox":
-        from ..sandbox.merchants import DEMO_MERCHANT
-
         # The embedded sandbox knows only the demo merchant, so credentials from the
         # environment (perhaps beta's) are used only for a sandbox at PAYPARTS_BASE_URL.
         if base_url is None or not (sl_code and secret):
-            sl_code, secret = DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret
+            return ClientSettings(
+                environment, base_url, DEMO_SL_CODE, DEMO_SECRET, DEMO_CREDENTIALS
+            )
         return ClientSettings(environment, base_url, sl_code, secret)
     missing = [
         name

@@ -40,6 +40,7 @@ from ..rules.errors import (
     UnexpectedResponseError,
     Violation,
 )
+from ..rules.examples import is_demo_credentials
 from ..rules.redaction import basic_credentials_forms, redact
 from ..rules.resources import CreatedSession, SessionDetails
 from ..rules.session_request import SessionRequest, request_to_dict
@@ -82,7 +83,9 @@ class PayPartsClient:
     ``base_url=None`` means this process's embedded sandbox. ``timeout`` is the
     read timeout in seconds; ``connect_timeout`` defaults to the smaller of 5 s
     and ``timeout``. ``headers`` are sent with every call (the sandbox's
-    ``Sandbox-Scenario`` header, say).
+    ``Sandbox-Scenario`` header, say). ``credentials_source`` says in a person's
+    words where the credentials came from ("the secret typed into the form"), so a
+    refusal can name what to check; ``from_env`` sets it.
     """
 
     environment: str = "custom"  # set by from_env: sandbox, beta or production
@@ -99,6 +102,7 @@ class PayPartsClient:
         backoff: float = 0.5,
         history_size: int = 1000,
         headers: Mapping[str, str] | None = None,
+        credentials_source: str | None = None,
     ) -> None:
         if not sl_code or not secret:
             raise ConfigurationError("an SL code and a secret are both needed")
@@ -109,6 +113,7 @@ class PayPartsClient:
         self.base_url = _checked_base_url(base_url)
         self.sl_code = sl_code
         self._secret = secret
+        self.credentials_source = credentials_source
         self._secret_forms = basic_credentials_forms(sl_code, secret)
         self.timeout = (
             connect_timeout if connect_timeout is not None else min(5.0, timeout),
@@ -133,6 +138,7 @@ class PayPartsClient:
         from .environment import resolve_settings
 
         settings = resolve_settings(environ)
+        kwargs.setdefault("credentials_source", settings.credentials_source)
         client = cls(settings.sl_code, settings.secret, settings.base_url, **kwargs)
         client.environment = settings.environment
         return client
@@ -177,6 +183,11 @@ class PayPartsClient:
             rows = [call.__dict__ for call in self._history]
         columns = list(_Call.__dataclass_fields__)
         return pandas.DataFrame(rows, columns=columns)
+
+    @property
+    def uses_demo_credentials(self) -> bool:
+        """True with the contract's published example credentials (the sandbox's demo)."""
+        return is_demo_credentials(self.sl_code, self._secret)
 
     @property
     def secret_forms(self) -> list[str]:
@@ -287,7 +298,14 @@ class PayPartsClient:
             )
         if 200 <= status < 300:
             return data
-        raise _error_for(label, status, data, text, response.headers.get("Retry-After"))
+        raise _error_for(
+            label, status, data, text, response.headers.get("Retry-After"), self._credentials()
+        )
+
+    def _credentials(self) -> str:
+        """The credentials sent, as a refusal names them: SL code and where they came from."""
+        source = f", {self.credentials_source}" if self.credentials_source else ""
+        return f"SL code {self.sl_code}{source}"
 
     def _wait(self, attempt: int, retry_after: str | None) -> None:
         delay = _retry_after_seconds(retry_after)
@@ -382,7 +400,12 @@ def _quote(text: str) -> str:
 
 
 def _error_for(
-    label: str, status: int, data: dict[str, Any], text: str, retry_after: str | None
+    label: str,
+    status: int,
+    data: dict[str, Any],
+    text: str,
+    retry_after: str | None,
+    credentials: str = "",
 ) -> PayPartsError:
     listed = data.get("violations")
     violations = [Violation.from_problem(v) for v in listed] if isinstance(listed, list) else []
@@ -393,11 +416,12 @@ def _error_for(
         "raw_body": text[:2000],
     }
     if status in (401, 403):
+        # A 401 says it all; the server's own sentence would only say it again. A 403
+        # may say why (a sales location switched off, say), so its detail stays.
+        why = f" {detail}" if status == 403 and detail else ""
+        sent = f" ({credentials})" if credentials else ""
         return AuthenticationError(
-            f"{label}: the SL code or secret was refused. {detail} "
-            "Check PAYPARTS_SL_CODE / PAYPARTS_SECRET and the environment (sandbox, beta, "
-            "production) they belong to.".strip(),
-            **common,
+            f"{label}: the SL code or secret was refused{sent}.{why}", **common
         )
     if status in (400, 422):
         listed = "; ".join(str(v) for v in violations) or detail

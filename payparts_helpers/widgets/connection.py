@@ -16,12 +16,19 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..client.environment import BASE_URLS, ENVIRONMENTS, read_configuration
+from ..client.environment import (
+    BASE_URLS,
+    DEMO_CREDENTIALS,
+    ENVIRONMENT_CREDENTIALS,
+    ENVIRONMENTS,
+    read_configuration,
+)
 from ..client.payparts_client import PayPartsClient
+from ..rules import examples
 from ..rules.errors import ConfigurationError, NotFoundError
 from ..rules.redaction import basic_credentials_forms
 from ._base import Form
-from .error_messages import error_html
+from .error_messages import TYPED_CREDENTIALS, Credentials, error_html
 from .form_message import FormMessage
 from .notices import notice_html
 
@@ -43,9 +50,7 @@ _CHANGED = (
 
 
 def _demo() -> tuple[str, str]:
-    from ..sandbox.merchants import DEMO_MERCHANT
-
-    return DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret
+    return examples.DEMO_SL_CODE, examples.DEMO_SECRET
 
 
 class ConnectionPanel(Form):
@@ -104,12 +109,12 @@ class ConnectionPanel(Form):
         self.result: bool | None = None
         self.error: BaseException | None = None
         self._client: PayPartsClient | None = None
-        self._client_key: tuple[str, str, str, str] | None = None
+        self._client_key: tuple[str, str, str, str, str | None] | None = None
 
         self._apply_preset()
         self.environment.observe(self._environment_changed, names="value")
         self.base_url.observe(lambda _change: self._apply_preset(), names="value")
-        for field in (self.environment, self.base_url, self.confirm_production):
+        for field in self._settings_fields():
             field.observe(self._describe_target, names="value")
         for field in self._settings_fields():
             field.observe(self._settings_changed, names="value")
@@ -147,13 +152,14 @@ class ConnectionPanel(Form):
             )
         sl_code, secret = self.sl_code.value.strip(), self.current_secret()
         base = self.base_url.value
-        key = (environment, sl_code, secret, base.strip())
+        source = self.credentials().source
+        key = (environment, sl_code, secret, base.strip(), source)
         if self._client is not None and key == self._client_key:
             return self._client
         base_url: str | None = base.strip() or None
         if base_url is None and environment != "sandbox":
             base_url = BASE_URLS[environment]
-        client = PayPartsClient(sl_code, secret, base_url)
+        client = PayPartsClient(sl_code, secret, base_url, credentials_source=source)
         client.environment = environment
         previous, self._client, self._client_key = self._client, client, key
         if previous is not None:
@@ -166,6 +172,22 @@ class ConnectionPanel(Form):
             return self.secret.value
         preset_sl_code, preset_secret = self._preset
         return preset_secret if self.sl_code.value.strip() == preset_sl_code else ""
+
+    def credentials(self) -> Credentials:
+        """Where the secret in use comes from, and what an empty secret field falls back to."""
+        preset = self._preset_source()
+        if self.secret.value:
+            fallback = {
+                DEMO_CREDENTIALS: "the sandbox's demo secret",
+                ENVIRONMENT_CREDENTIALS: "PAYPARTS_SECRET from the environment",
+            }.get(preset or "")
+            return Credentials(TYPED_CREDENTIALS, fallback)
+        return Credentials(preset if self.current_secret() else None)
+
+    def _preset_source(self) -> str | None:
+        if not self._preset[1]:
+            return None
+        return DEMO_CREDENTIALS if self._preset == _demo() else ENVIRONMENT_CREDENTIALS
 
     def secret_forms(self) -> list[str]:
         """Every text that would reveal the secret, now or as last used: for redaction."""
@@ -192,19 +214,20 @@ class ConnectionPanel(Form):
         except Exception as error:  # PayPartsError, or last resort: never a traceback
             self.error = error
             secrets = self.secret_forms()
+            shown = error_html(error, secrets, self.credentials())
             if isinstance(error, ConfigurationError):  # refused here: about the fields
-                self.message.hint(error_html(error, secrets), secrets=secrets)
+                self.message.hint(shown, secrets=secrets)
             else:
-                self.message.answer(tested, error_html(error, secrets), secrets=secrets)
+                self.message.answer(tested, shown, secrets=secrets)
         else:
             self.result = True
             self.message.answer(
                 tested,
                 notice_html(
                     f"Connected to {self._where(client)} as {client.sl_code} "
-                    f"({client.environment}) in {elapsed:.0f} ms: the credentials were "
-                    "accepted (a probe for a session that cannot exist answered 404, as "
-                    "expected). Nothing was created.",
+                    f"({client.environment}) with {client.credentials_source} in "
+                    f"{elapsed:.0f} ms: the credentials were accepted (a probe for a session "
+                    "that cannot exist answered 404, as expected). Nothing was created.",
                     "ok",
                 ),
                 secrets=self.secret_forms(),
@@ -274,9 +297,10 @@ class ConnectionPanel(Form):
         self.secret.placeholder = self._secret_hint()
 
     def _secret_hint(self) -> str:
-        if not self._preset[1]:
+        source = self._preset_source()
+        if source is None:
             return "type the secret"
-        if self._preset == _demo():
+        if source == DEMO_CREDENTIALS:
             return "demo secret (published by Pay.nl)"
         return "from PAYPARTS_SECRET"
 
@@ -288,10 +312,10 @@ class ConnectionPanel(Form):
         environment = self.environment.value
         base = self.base_url.value.strip()
         if self.uses_embedded_sandbox:
-            where = "the embedded local sandbox (started on first use, demo credentials)"
+            where = "the embedded local sandbox (started on first use)"
         else:
             where = base or BASE_URLS.get(environment, "")
-        text = f"Requests go to {where}."
+        text = f"Requests go to {where}{self._as_whom()}."
         level = "info"
         if environment == "production":
             level = "warning"
@@ -300,6 +324,16 @@ class ConnectionPanel(Form):
             else:
                 text += " Production: sessions there are real."
         self.target.value = notice_html(text, level)
+
+    def _as_whom(self) -> str:
+        """``" as SL-1234-4321 with the secret typed into the form"``: what a call will send."""
+        sl_code = self.sl_code.value.strip()
+        if not sl_code:
+            return ", with no SL code yet: type it"
+        source = self.credentials().source
+        if source is None:
+            return f" as {sl_code}, with no secret yet: type it"
+        return f" as {sl_code} with {source}"
 
     def __repr__(self) -> str:
         base = self.base_url.value.strip() or "default"
