@@ -150,6 +150,47 @@ def test_full_example_summary_reconciles_with_its_inconsistencies() -> None:
     assert "629.58" in summary.loc["vat_if_excluded", "note"]
 
 
+def test_the_summary_for_people_shows_units_and_marks_never_na() -> None:
+    request = examples.full_request()
+    summary = orders.order_summary(request["order"], request["amount"])
+    shown = orders.summary_for_people(summary, "EUR")
+    assert list(shown.columns) == ["amount", "ok", "note"]
+    assert shown.index.name == "figure"
+    assert shown.loc["Lines total (sum of products[].total)"].to_dict() == {
+        "amount": "2998 (29.98 EUR)",
+        "ok": "✓",
+        "note": "2 line(s)",
+    }
+    assert shown.loc["Difference: amount − (lines + shipping)", "ok"] == "✗"
+    assert shown.loc["shippingCosts", "ok"] == "—"  # no check on this row
+    assert "<NA>" not in shown.to_string() + shown.to_html()
+    assert summary.loc["shipping_costs", "ok"] is pd.NA  # the data stays honest
+    unknown = orders.summary_for_people(orders.order_summary(None, {"value": 5}), None)
+    assert unknown.loc["amount.value", "amount"] == "5 minor units"
+    assert unknown.loc["Lines total (sum of products[].total)", "amount"] == "—"
+
+
+def test_the_summary_html_is_left_aligned_whole_and_escaped() -> None:
+    request = examples.full_request()
+    request["amount"]["currency"] = "<b>EUR"
+    summary = orders.order_summary(request["order"], request["amount"])
+    rendered = orders.summary_html(summary, request["amount"]["currency"], uuid="t")
+    assert re.search(r"#T_t td \{[^}]*text-align: left;[^}]*white-space: normal;", rendered)
+    assert "the lines rounded one by one add up to 521 minor units" in rendered  # in full
+    assert "<b>EUR" not in rendered
+    assert "&lt;b&gt;EUR" in rendered
+
+
+def test_the_styled_lines_show_what_was_sent_as_text_never_markup() -> None:
+    order = {"products": [product(description="<img src=x onerror=alert(1)>"), {"<b>": "<i>"}]}
+    rendered = orders.style_order_lines(orders.order_lines_frame(order), "EUR").to_html()
+    assert "<img" not in rendered
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rendered
+    assert "<b>" not in rendered
+    assert "<i>" not in rendered
+    assert "€" in rendered
+
+
 def test_summary_vat_rounds_the_exact_sum_once_not_each_line() -> None:
     order = {"products": [product(total=1, unitPrice=1, vatPercentage=21)] * 3}
     frame = orders.order_lines_frame(order)
@@ -543,7 +584,8 @@ json_products = st.lists(
 )
 
 
-@settings(max_examples=150)
+# No deadline: a loaded machine makes an example slow, never wrong.
+@settings(max_examples=150, deadline=None)
 @given(
     products=json_products | json_values,
     shipping=json_values,
@@ -565,3 +607,7 @@ def test_never_raises_on_json_like_input(
     summary = orders.order_summary(order, amount)
     assert list(summary.index) == list(orders.SUMMARY_FIGURES)
     orders.style_order_lines(frame, "EUR").to_html()
+    shown = orders.summary_for_people(
+        summary, amount.get("currency") if isinstance(amount, dict) else None
+    )
+    assert shown.map(lambda cell: isinstance(cell, str) and cell != "<NA>").all().all()

@@ -24,6 +24,7 @@ from payparts_helpers.regression import (
     summary,
     target_from_parameters,
 )
+from payparts_helpers.regression.runner import DETAIL_LIMIT, results_html
 from payparts_helpers.rules.contract import validate_session_request
 from payparts_helpers.rules.errors import ConfigurationError
 from payparts_helpers.rules.examples import full_request
@@ -240,6 +241,26 @@ def test_assert_all_passed_and_summary_on_a_handmade_frame() -> None:
     with pytest.raises(AssertionError, match=r"- \[b\] three: it broke"):
         assert_all_passed(frame)
     assert_all_passed(frame.iloc[:2])
+
+
+def test_a_long_detail_stays_whole_on_one_line_and_the_table_shows_it_left_aligned() -> None:
+    long = "why: " + " ".join(f"part {i}" for i in range(60))  # ~400 characters
+
+    def explains(_ctx: Any) -> ScenarioOutcome:
+        return ScenarioOutcome("skipped", long.replace(" part 30", "\n  part 30"))
+
+    frame = run_matrix(
+        Target("http://127.0.0.1:9", "SL", "s"),
+        scenarios=[Scenario("g", "<b>bold</b> name", explains)],
+    )
+    assert frame.loc[0, "detail"] == long  # in full, one line
+    assert len(long) < DETAIL_LIMIT
+    shown = results_html(frame)
+    assert long in shown
+    assert "elapsed_ms" not in shown
+    assert "&lt;b&gt;bold&lt;/b&gt; name" in shown  # text, never markup
+    assert re.search(r"td \{[^}]*text-align: left;[^}]*white-space: normal;", shown)
+    assert re.search(r"th \{[^}]*text-align: left;", shown)
 
 
 # --- the dedicated sandbox --------------------------------------------------------------

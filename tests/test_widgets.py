@@ -7,6 +7,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
@@ -25,7 +26,7 @@ from payparts_helpers.rules.errors import (
     UnexpectedResponseError,
 )
 from payparts_helpers.rules.resources import CreatedSession, SessionDetails
-from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
+from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle, start_sandbox
 from payparts_helpers.widgets import (
     ConnectionPanel,
     CreateSessionForm,
@@ -50,8 +51,12 @@ def _squeeze(text: str) -> str:
 
 def output_text(output: widgets.Output) -> str:
     """Everything an Output shows: stream text, and the text of HTML and plain displays."""
+    return entries_text(output.outputs)
+
+
+def entries_text(entries: Any) -> str:
     parts: list[str] = []
-    for entry in output.outputs:
+    for entry in entries:
         if entry.get("output_type") == "stream":
             parts.append(entry["text"])
             continue
@@ -73,19 +78,32 @@ def _walk(widget: Any) -> Iterator[Any]:
         yield from _walk(child)
 
 
-def shown_texts(*roots: Any) -> Iterator[str]:
-    """Every text a form exposes: reprs, widget values (not the Password's) and outputs."""
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def shown_texts(*roots: Any, snippets: bool = True) -> Iterator[str]:
+    """Every text a form exposes: reprs, widget values (not the Password's) and outputs.
+
+    ``snippets=False`` leaves out the "Reproduce this call" tab (the only widget a form
+    shows inside its output): for the sandbox's demo credentials, which it carries on
+    purpose. Containers' reprs (which repeat their contents, the tab included) are then
+    left out too; every child is still read on its own.
+    """
     for root in roots:
         yield repr(root)
         widget = getattr(root, "widget", root)
-        extra = [getattr(root, "snippets_tab", None)]
+        extra = [getattr(root, "snippets_tab", None)] if snippets else []
         for node in [*_walk(widget), *(w for e in extra if e for w in _walk(e))]:
-            yield repr(node)
+            if snippets or not isinstance(node, widgets.Box | widgets.Output):
+                yield repr(node)
             if isinstance(node, widgets.Password):
                 continue
             if isinstance(node, widgets.Output):
-                yield json.dumps(node.outputs, ensure_ascii=False)
-                yield output_text(node)
+                entries = [
+                    e for e in node.outputs if snippets or _WIDGET_VIEW not in e.get("data", {})
+                ]
+                yield json.dumps(entries, ensure_ascii=False)
+                yield entries_text(entries)
             value = getattr(node, "value", None)
             if isinstance(value, str):
                 yield value
@@ -99,8 +117,8 @@ def secret_forms(sl_code: str, secret: str) -> list[str]:
     return [secret, encoded, encoded.rstrip("=")]
 
 
-def assert_no_secret(sl_code: str, secret: str, *roots: Any) -> None:
-    texts = list(shown_texts(*roots))
+def assert_no_secret(sl_code: str, secret: str, *roots: Any, snippets: bool = True) -> None:
+    texts = list(shown_texts(*roots, snippets=snippets))
     assert texts, "nothing was collected"
     for form in secret_forms(sl_code, secret):
         leaks = [t for t in texts if form in t]
@@ -148,6 +166,11 @@ def test_connection_defaults_to_the_embedded_sandbox_with_demo_credentials() -> 
     assert panel.secret.value == ""  # configured secrets never enter the widget's state
     assert panel.secret.placeholder == "demo secret (published by Pay.nl)"
     assert panel.uses_embedded_sandbox
+    target = html_text(panel.target.value)
+    assert target == (
+        "ℹ Requests go to the embedded local sandbox (started on first use) as "
+        "SL-1234-4321 with the sandbox's demo credentials."
+    )
     assert panel.test_button.description == "Test connection"
     panel.test_button.click()
     assert panel.result is True
@@ -171,12 +194,49 @@ def test_wrong_secret_is_refused_readably_and_never_shown(sandbox: SandboxHandle
     assert panel.result is False
     assert isinstance(panel.error, AuthenticationError)
     text = output_text(panel.output)
-    assert "HTTP 401" in text
-    assert "AuthenticationError" in text
-    assert "the SL code or secret was refused" in text
-    assert "What to do next: Check the SL code and the secret" in text
+    assert text.startswith("✗ Credentials refused (HTTP 401)")  # what happened, no class name
+    assert "AuthenticationError" not in text
+    # said once, naming where the secret came from: the form, not the environment
+    plain = panel.output.outputs[0]["data"]["text/plain"]  # the message as one reads it
+    assert plain.count("the SL code or secret was refused") == 1
+    assert "the SL code or secret was refused (SL code SL-1234-4321, the secret typed" in text
+    assert "PAYPARTS_" not in text
+    assert "What to do next: Retype the secret (it is case-sensitive)." in text
+    assert "Empty the secret field to use the sandbox's demo secret." in text
     assert "Traceback" not in text
+    target = html_text(panel.target.value)
+    assert target.endswith("as SL-1234-4321 with the secret typed into the form.")
+    assert "demo credentials" not in target
     assert_no_secret(DEMO_MERCHANT.sl_code, WRONG_SECRET, panel)
+
+
+def test_a_secret_from_the_environment_is_named_when_refused(sandbox: SandboxHandle) -> None:
+    panel = ConnectionPanel(
+        environ={
+            "PAYPARTS_BASE_URL": sandbox.url,
+            "PAYPARTS_SL_CODE": DEMO_MERCHANT.sl_code,
+            "PAYPARTS_SECRET": WRONG_SECRET,
+        }
+    )
+    assert html_text(panel.target.value).endswith(
+        "as SL-1234-4321 with PAYPARTS_SL_CODE / PAYPARTS_SECRET from the environment."
+    )
+    assert panel.submit() is False
+    text = output_text(panel.output)
+    assert "refused (SL code SL-1234-4321, PAYPARTS_SL_CODE / PAYPARTS_SECRET from" in text
+    assert "What to do next: Correct PAYPARTS_SL_CODE / PAYPARTS_SECRET" in text
+    assert "typed into the form" not in text
+    assert_no_secret(DEMO_MERCHANT.sl_code, WRONG_SECRET, panel)
+
+
+def test_a_sandbox_without_the_demo_merchant_says_so(tmp_path: Path) -> None:
+    with start_sandbox(db_path=tmp_path / "own.sqlite3", merchants=[OTHER_MERCHANT]) as own:
+        panel = ConnectionPanel(environ={})
+        panel.base_url.value = own.url
+        assert panel.submit() is False
+    text = output_text(panel.output)
+    assert "refused (SL code SL-1234-4321, the sandbox's demo credentials)" in text
+    assert "This sandbox does not know the demo sales location" in text
 
 
 def test_production_needs_the_confirmation_before_anything_is_sent() -> None:
@@ -278,8 +338,11 @@ def test_create_with_defaults_then_get_shows_no_differences(client: PayPartsClie
     assert form.snippets_tab is not None
     assert form.snippets_tab.titles == ("curl", "Python", "PHP")
     curl = html_text(form.snippets_tab.children[0].value)
-    assert curl.startswith(f"curl -X POST {client.base_url}/v1/session/start")
-    assert "${PAYPARTS_SECRET}" in curl
+    assert f"curl -sS -X POST {client.base_url}/v1/session/start" in curl
+    # The sandbox's published demo credentials are in its snippets, said to be so, so that
+    # they run as pasted (tests/test_snippets_as_displayed.py runs them).
+    assert "-u SL-1234-4321:your-secret-key" in curl
+    assert "the sandbox's public demo credentials" in curl
 
     get = GetSessionForm(client=client)
     assert get.get_button.description == "Get session"
@@ -299,7 +362,8 @@ def test_create_with_defaults_then_get_shows_no_differences(client: PayPartsClie
     assert "The token agrees with the session (id and amount)." in text
     assert get.snippets_tab is not None
     assert f"/v1/session/{created.session_id}" in html_text(get.snippets_tab.children[0].value)
-    assert_no_secret(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, form, get)
+    # Everywhere but in the snippets, which carry the published demo credentials on purpose.
+    assert_no_secret(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, form, get, snippets=False)
 
 
 def test_create_through_a_connection_panel(sandbox: SandboxHandle) -> None:
@@ -315,7 +379,8 @@ def test_create_through_a_connection_panel(sandbox: SandboxHandle) -> None:
     assert details is not None
     assert details.customer == {"firstName": "John", "address": {"city": "Amsterdam"}}
     assert "customer.address.city" in output_text(get.output)
-    assert_no_secret(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, form, get, panel)
+    # The snippets carry the published demo credentials on purpose; nothing else shows them.
+    assert_no_secret(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, form, get, panel, snippets=False)
 
 
 def test_form_and_connection_cannot_both_be_given(client: PayPartsClient) -> None:
@@ -386,7 +451,7 @@ def test_too_many_decimals_is_a_field_error_and_nothing_is_sent(client: PayParts
     assert isinstance(form.error, NotSentError)
     text = output_text(form.output)
     assert f"amount.value: {message}" in text
-    assert "nothing was sent" in text
+    assert text.startswith("✗ The request was not sent: 1 problem to fix first.")
     assert "Traceback" not in text
     assert calls(client) == 0
     form.currency.value = "JPY"
@@ -407,7 +472,8 @@ def test_too_many_decimals_is_a_field_error_and_nothing_is_sent(client: PayParts
     ("typed", "expected"),
     [
         ("abc", "'abc' is not a number: type EUR major units, such as 29.99"),
-        ("29,99", "(use a dot as the decimal separator)"),
+        ("1,234", "'1,234' is ambiguous: 1234 EUR with a thousands separator, or 1.234 EUR"),
+        ("1.234,56", "has a thousands separator, which the form does not read"),
         ("", "enter an amount in EUR major units"),
     ],
 )
@@ -421,6 +487,21 @@ def test_unreadable_amounts_are_named_findings(
     assert expected in form.findings[0].message
     # the missing value is reported once, by the form, not again as lint's "required"
     assert [f.path for f in form.findings if f.level == "error"] == ["amount.value"]
+
+
+def test_a_decimal_comma_is_read_and_the_reading_shown(client: PayPartsClient) -> None:
+    form = CreateSessionForm(client=client)
+    form.amount.value = "29,99"
+    assert form.request()["amount"] == {"value": 2999, "currency": "EUR"}
+    assert html_text(form.amount_preview.value) == "29,99 → sends 2999"
+    form.shipping_costs.value = "4,95"
+    assert html_text(form.shipping_preview.value) == "4,95 → sends 495"
+    form.lines.rows[0].unit_price.value = "25,04"
+    form.lines.rows[0].vat_percentage.value = "9,5"
+    product = form.request()["order"]["products"][0]
+    assert (product["unitPrice"], product["vatPercentage"]) == (2504, 9.5)
+    assert [f for f in form.findings if f.level == "error"] == []
+    assert not form.create_button.disabled
 
 
 @pytest.mark.parametrize(
@@ -576,11 +657,12 @@ def test_a_refusal_goes_once_the_field_is_fixed(client: PayPartsClient) -> None:
     form.create_button.disabled = False  # as if a stale frontend let the click through
     form.create_button.click()
     refused = output_text(form.output)
-    assert "Not sent · NotSentError" in refused
+    assert refused.startswith("✗ The request was not sent: 1 problem to fix first.")
+    assert "NotSentError" not in refused
     assert "29.999 has more than 2 decimals" in refused
     form.amount.value = "29.99"
     fixed = output_text(form.output)
-    assert "Not sent" not in fixed
+    assert "not sent" not in fixed
     assert "29.999" not in fixed
     assert "The problems are fixed: press Create session to send the request." in fixed
     assert form.error is None
@@ -690,7 +772,7 @@ def test_the_connection_panel_keeps_its_message_true(sandbox: SandboxHandle) -> 
     [
         ("server-error", ServerError, "HTTP 500"),
         ("rate-limited=7", RateLimitError, "Wait 7 s, then try again."),
-        ("bad-gateway", UnexpectedResponseError, "not the Pay.Parts API"),
+        ("bad-gateway", UnexpectedResponseError, "Not an answer of the Pay.Parts API (HTTP 502)"),
     ],
 )
 def test_server_failures_are_shown_readably(
@@ -731,11 +813,11 @@ def test_unexpected_exceptions_are_one_readable_line() -> None:
     assert form.submit() is None
     assert isinstance(form.error, ValueError)
     text = output_text(form.output)
-    assert "Unexpected error: ValueError: boom" in text
+    assert text.startswith("✗ Unexpected error ValueError: boom")
     assert "Traceback" not in text
     get = GetSessionForm(client=_BrokenClient(), session_id="0" * 32)  # type: ignore[arg-type]
     assert get.submit() is None
-    assert "Unexpected error: KeyError: 'sessionId'" in output_text(get.output)
+    assert "Unexpected error KeyError: 'sessionId'" in output_text(get.output)
 
 
 # --- GetSessionForm ------------------------------------------------------------------------------
@@ -748,9 +830,20 @@ def test_unknown_session_is_a_readable_404(client: PayPartsClient) -> None:
     assert get.diff is None
     assert isinstance(get.error, NotFoundError)
     text = output_text(get.output)
-    assert "HTTP 404" in text
+    assert text.startswith("✗ Session not found (HTTP 404)")
+    assert "No session with this id exists for your sales location." in text
+    assert "unknown session id" not in text  # the answer's one violation: said already
     assert "same sales location" in text
     assert_no_secret(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, get)
+
+
+def test_an_id_in_capitals_gets_the_lower_case_hint(client: PayPartsClient) -> None:
+    created = client.create_session(examples.minimum_request())
+    get = GetSessionForm(client=client, session_id=created.session_id.upper())
+    assert get.submit() is None
+    text = output_text(get.output)
+    assert text.startswith("✗ Session not found (HTTP 404): try the id in lower case")
+    assert f"try '{created.session_id}'" in text
 
 
 def test_another_merchants_session_is_not_found(sandbox: SandboxHandle) -> None:
@@ -773,8 +866,10 @@ def test_invalid_ids_are_refused_locally(client: PayPartsClient, session_id: str
     get.get_button.click()
     assert isinstance(get.error, InvalidSessionIdError)
     text = output_text(get.output)
+    assert text.startswith("✗ Not sent: not a session id")
     assert "is not a session id" in text
-    assert "Not sent" in text
+    assert "No request was sent." in text
+    assert "What to do next" not in text  # the message says what to paste already
     assert calls(client) == 0
 
 
@@ -873,7 +968,33 @@ def test_a_bad_token_shows_the_reason(token: str, reason: str) -> None:
     text = output_text(inspector.output)
     assert reason in text
     assert "Paste the whole sessionToken" in text
+    assert "TokenDecodeError" not in text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    ("token", "headline", "advice"),
+    [
+        (
+            examples.EXAMPLE_SESSION_ID,
+            "✗ This looks like a sessionId, not a sessionToken",
+            "Paste the sessionToken (it starts with st_)",
+        ),
+        (
+            examples.EXAMPLE_TOKEN[:60],
+            "✗ The token's base64 has an impossible length",
+            "It was probably cut off when copied; copy the whole sessionToken.",
+        ),
+    ],
+)
+def test_the_inspector_heads_a_refusal_with_the_likely_mix_up(
+    token: str, headline: str, advice: str
+) -> None:
+    text = output_text(TokenInspector(token).output)
+    assert text.startswith(headline)
+    assert advice in text
+    assert "What to do next" not in text  # the advice is said once
+    assert "TokenDecodeError" not in text
 
 
 def test_a_clean_token_has_no_findings(client: PayPartsClient) -> None:
@@ -905,7 +1026,7 @@ def test_forms_on_a_wrong_secret_show_the_refusal_not_the_secret(sandbox: Sandbo
     get = GetSessionForm(connection=panel, session_id="0" * 32)
     get.get_button.click()
     assert isinstance(get.error, AuthenticationError)
-    assert "Check the SL code and the secret" in output_text(get.output)
+    assert "What to do next: Retype the secret" in output_text(get.output)
     assert_no_secret(DEMO_MERCHANT.sl_code, WRONG_SECRET, panel, create, get)
 
 

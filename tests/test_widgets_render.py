@@ -9,6 +9,7 @@ import re
 import pytest
 
 from payparts_helpers.checks.lint import Finding
+from payparts_helpers.client.environment import DEMO_CREDENTIALS, ENVIRONMENT_CREDENTIALS
 from payparts_helpers.rules.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -26,8 +27,15 @@ from payparts_helpers.rules.errors import (
 from payparts_helpers.rules.redaction import basic_credentials_forms
 from payparts_helpers.widgets import sent_registry
 from payparts_helpers.widgets.diff import ABSENT, DiffRow, diff_json, differences
-from payparts_helpers.widgets.error_messages import NotSentError, error_html, error_text, next_step
-from payparts_helpers.widgets.fields import display_amount, parse_major, parse_percentage
+from payparts_helpers.widgets.error_messages import (
+    TYPED_CREDENTIALS,
+    Credentials,
+    NotSentError,
+    error_html,
+    error_text,
+    next_step,
+)
+from payparts_helpers.widgets.fields import display_amount, parse_major, parse_percentage, reading
 from payparts_helpers.widgets.json_view import json_html
 from payparts_helpers.widgets.markup import html_to_text
 from payparts_helpers.widgets.notices import findings_html, notice_html
@@ -45,7 +53,7 @@ def html_text(value: str) -> str:
 # --- errors --------------------------------------------------------------------------------------
 
 
-def test_error_html_names_status_type_violations_and_next_step() -> None:
+def test_error_html_names_what_happened_violations_and_next_step() -> None:
     error = RequestRejectedError(
         "POST /v1/session/start → 422 Unprocessable Entity: the request was rejected",
         status_code=422,
@@ -55,7 +63,8 @@ def test_error_html_names_status_type_violations_and_next_step() -> None:
         ],
     )
     text = html_text(error_html(error))
-    assert text.startswith("✗ HTTP 422 · RequestRejectedError")
+    assert text.startswith("✗ Request rejected (HTTP 422)")
+    assert "RequestRejectedError" not in text
     assert "the request was rejected" in text
     assert "amount.value: must be an integer number of minor units" in text
     assert "the body is not an object" in text
@@ -65,7 +74,7 @@ def test_error_html_names_status_type_violations_and_next_step() -> None:
 def test_error_text_is_the_same_in_plain_lines() -> None:
     error = NotFoundError("GET /v1/session/x → 404 Not Found: no such session", status_code=404)
     assert error_text(error).splitlines() == [
-        "HTTP 404 · NotFoundError",
+        "Session not found (HTTP 404)",
         "GET /v1/session/x → 404 Not Found: no such session",
         "What to do next: " + next_step(error),
     ]
@@ -75,18 +84,21 @@ def test_error_text_is_the_same_in_plain_lines() -> None:
     ("error", "hint"),
     [
         (AuthenticationError("no", status_code=401), "Check the SL code and the secret"),
+        (
+            AuthenticationError("no", status_code=401),
+            "Sandbox, beta and production each have their own credentials.",
+        ),
         (RequestRejectedError("no", status_code=422), "Fix the fields listed above"),
         (NotFoundError("no", status_code=404), "same sales location"),
         (RateLimitError("no", status_code=429, retry_after=5.0), "Wait 5 s, then try again."),
         (RateLimitError("no", status_code=429), "Wait a little"),
-        (ServerError("no", status_code=500), "try again later"),
+        (ServerError("no", status_code=500), "Try again later"),
         (TransportError("no"), "check the base URL"),
-        (UnexpectedResponseError("no", status_code=502), "not the Pay.Parts API"),
-        (InvalidSessionIdError("no"), "nothing was sent"),
+        (UnexpectedResponseError("no", status_code=502), "check the base URL"),
         (ConfigurationError("no"), "Fix the connection settings"),
         (TokenDecodeError("no"), "Paste the whole sessionToken"),
-        (NotSentError("no"), "nothing was sent"),
-        (PayPartsError("no"), "Read the message above"),
+        (NotSentError("no"), "Fix the fields listed above"),
+        (PayPartsError("no"), "If it persists"),
         (ValueError("no"), "not an answer of the API"),
     ],
 )
@@ -98,9 +110,14 @@ def test_every_error_type_says_what_to_do_next(error: Exception, hint: str) -> N
 @pytest.mark.parametrize(
     ("error", "heading"),
     [
-        (TransportError("refused"), "No answer · TransportError"),
-        (InvalidSessionIdError("bad"), "Not sent · InvalidSessionIdError"),
-        (TokenDecodeError("bad"), "TokenDecodeError"),
+        (TransportError("refused"), "No answer"),
+        (InvalidSessionIdError("bad"), "Not sent: not a session id"),
+        (ConfigurationError("bad"), "Not sent: the connection settings cannot be used"),
+        (TokenDecodeError("the token cannot be decoded: bad"), "The token cannot be decoded"),
+        (
+            NotSentError("The request was not sent: 2 problems."),
+            "The request was not sent: 2 problems.",
+        ),
         (KeyError("x"), "Unexpected error"),
     ],
 )
@@ -108,12 +125,59 @@ def test_headings_without_a_status(error: Exception, heading: str) -> None:
     assert error_text(error).splitlines()[0] == heading
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        AuthenticationError("a", status_code=401),
+        RequestRejectedError("a", status_code=422),
+        NotFoundError("a", status_code=404),
+        RateLimitError("a", status_code=429),
+        ServerError("a", status_code=503),
+        UnexpectedResponseError("a", status_code=502),
+        TransportError("a"),
+        InvalidSessionIdError("a"),
+        ConfigurationError("a"),
+        TokenDecodeError("a: b"),
+        NotSentError("a"),
+        PayPartsError("a", status_code=418),
+    ],
+)
+def test_no_class_name_is_a_headline_and_nothing_is_said_twice(error: PayPartsError) -> None:
+    lines = error_text(error).splitlines()
+    assert type(error).__name__ not in lines[0]
+    assert len(lines) == len(set(lines))
+
+
+def test_the_next_step_after_a_401_follows_where_the_secret_came_from() -> None:
+    error = AuthenticationError("refused", status_code=401)
+    typed = next_step(error, Credentials(TYPED_CREDENTIALS, "the sandbox's demo secret"))
+    assert typed.startswith("Retype the secret (it is case-sensitive).")
+    assert "Empty the secret field to use the sandbox's demo secret." in typed
+    environment = next_step(error, Credentials(ENVIRONMENT_CREDENTIALS))
+    assert environment.startswith("Correct PAYPARTS_SL_CODE / PAYPARTS_SECRET")
+    demo = next_step(error, Credentials(DEMO_CREDENTIALS))
+    assert "does not know the demo sales location" in demo
+
+
+def test_a_message_that_says_what_to_do_has_no_second_next_step() -> None:
+    pasted = TokenDecodeError(
+        "this looks like a sessionId, not a sessionToken: paste the sessionToken"
+    )
+    assert error_text(pasted).splitlines() == [
+        "This looks like a sessionId, not a sessionToken",
+        "Paste the sessionToken.",
+    ]
+    assert "What to do next" not in error_text(
+        InvalidSessionIdError("'x' is no id. No request was sent.")
+    )
+
+
 def test_an_unexpected_exception_is_one_line_without_traceback() -> None:
     try:
         {}["missing"]
     except KeyError as exc:
         text = html_text(error_html(exc))
-    assert "Unexpected error: KeyError: 'missing'" in text
+    assert text.startswith("✗ Unexpected error KeyError: 'missing'")
     assert "Traceback" not in text
     assert "File " not in text
 
@@ -238,6 +302,14 @@ def test_a_whole_missing_object_is_named_leaf_by_leaf() -> None:
         ("500", "JPY", 500),
         ("1.234", "KWD", 1234),
         ("-1.50", "EUR", -150),
+        # the decimal comma, where nothing else can be meant
+        ("29,99", "EUR", 2999),
+        ("29,9", "EUR", 2990),
+        ("-1,50", "EUR", -150),
+        (",5", "EUR", 50),
+        ("12,00", "JPY", 12),
+        ("0,123", "KWD", 123),  # a leading 0 is no thousands group
+        ("1234,5", "EUR", 123450),  # four digits before the comma: no thousands group
     ],
 )
 def test_parse_major(text: str, currency: str, minor: int) -> None:
@@ -251,8 +323,29 @@ def test_parse_major(text: str, currency: str, minor: int) -> None:
         ("1.5", "JPY", "1.5 has more than 0 decimals, the most JPY allows"),
         ("1.2345", "KWD", "1.2345 has more than 3 decimals, the most KWD allows"),
         ("twelve", "EUR", "'twelve' is not a number: type EUR major units, such as 29.99"),
-        ("12,50", "JPY", "'12,50' is not a number: type JPY major units, such as 500"),
+        ("12,50", "JPY", "12,50 has more than 0 decimals, the most JPY allows"),
+        ("1,2345", "EUR", "1,2345 has more than 2 decimals, the most EUR allows"),
+        ("12,5x", "EUR", "'12,5x' is not a number: type EUR major units, such as 29.99"),
         ("inf", "EUR", "'inf' is not a number"),
+        # three digits after one comma: thousands, or decimals? Refused, both readings named
+        (
+            "1,234",
+            "EUR",
+            "'1,234' is ambiguous: 1234 EUR with a thousands separator, or 1.234 EUR with a "
+            "decimal comma (more decimals than EUR has); type 1234 if that is what you mean",
+        ),
+        ("29,999", "EUR", "'29,999' is ambiguous: 29999 EUR with a thousands separator"),
+        ("1,234", "KWD", "'1,234' is ambiguous: 1234 KWD with a thousands separator, or 1.234 KWD"),
+        ("1,000", "JPY", "'1,000' is ambiguous: 1000 JPY with a thousands separator"),
+        # thousands separators are never read: the message offers the amount without them
+        (
+            "1.234,56",
+            "EUR",
+            "'1.234,56' has a thousands separator, which the form does not read (a separator "
+            "read the wrong way changes the amount): type 1234,56 if that is what you mean",
+        ),
+        ("1,234.56", "EUR", "'1,234.56' has a thousands separator"),
+        ("1,234,567", "EUR", "'1,234,567' has a thousands separator"),
     ],
 )
 def test_parse_major_refusals_name_the_field(text: str, currency: str, message: str) -> None:
@@ -261,6 +354,12 @@ def test_parse_major_refusals_name_the_field(text: str, currency: str, message: 
     assert finding is not None
     assert (finding.level, finding.path) == ("error", "order.shippingCosts")
     assert finding.message.startswith(message)
+
+
+def test_the_reading_is_shown_for_a_decimal_comma() -> None:
+    assert reading("29,99 ", 2999) == "29,99 → sends 2999"
+    assert reading("29.99", 2999) == "sends 2999"
+    assert reading("x", None) == ""
 
 
 def test_empty_amounts() -> None:
@@ -274,12 +373,13 @@ def test_empty_amounts() -> None:
 def test_parse_percentage() -> None:
     assert parse_percentage("21", "p") == (21, None)
     assert parse_percentage("9.5", "p") == (9.5, None)
+    assert parse_percentage("9,5", "p") == (9.5, None)  # a percentage has no thousands
     assert parse_percentage("", "p") == (None, None)
-    value, finding = parse_percentage("9,5", "order.products[0].vatPercentage")
+    value, finding = parse_percentage("9,5,1", "order.products[0].vatPercentage")
     assert value is None
     assert finding is not None
     assert finding.path == "order.products[0].vatPercentage"
-    assert "use a dot" in finding.message
+    assert finding.message == "'9,5,1' is not a number: type a percentage such as 21 or 9.5"
 
 
 def test_display_amount() -> None:

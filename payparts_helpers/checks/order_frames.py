@@ -11,10 +11,11 @@ rule such as "VAT contained in a price" exists once, and the table and lint
 cannot disagree (below 2**53 minor units, where floats stop being exact).
 
 Money stays integer minor units (pandas ``Int64``, missing values ``<NA>``,
-never floats); only :func:`style_order_lines` and :func:`order_summary` turn it
-into text, through :mod:`money`. Malformed products never raise: what is not
-usable becomes ``<NA>`` so that it shows up in the table instead of hiding in a
-traceback.
+never floats); only :func:`style_order_lines`, :func:`order_summary` and
+:func:`summary_for_people` turn it into text, through :mod:`money`. Malformed
+products never raise: what is not usable becomes ``<NA>`` so that it shows up in
+the table instead of hiding in a traceback (and :func:`summary_for_people` shows
+it as a dash).
 
 The contract does not say whether prices include VAT, so both readings are
 computed (see :mod:`order_math`); the frame rounds each line's VAT half up, and the
@@ -44,6 +45,8 @@ __all__ = [
     "order_lines_frame",
     "order_summary",
     "style_order_lines",
+    "summary_for_people",
+    "summary_html",
 ]
 
 CONTRACT_COLUMNS: tuple[str, ...] = (
@@ -289,12 +292,14 @@ def style_order_lines(frame: pd.DataFrame, currency: str, locale: str = "nl-NL")
     styler.set_caption(
         f"{caption} Red rows: total ≠ quantity × unitPrice; yellow rows: cannot be checked."
     )
-    styler.format(na_rep=_NA_TEXT)
+    # Descriptions and extra keys are whatever was sent: shown as text, never as markup.
+    styler.format(na_rep=_NA_TEXT, escape="html")
+    styler.format_index(escape="html", axis=1)
     money_columns = [c for c in MONEY_COLUMNS if c in frame.columns]
     if money_columns:
-        styler.format(formatter, subset=money_columns, na_rep=_NA_TEXT)
+        styler.format(formatter, subset=money_columns, na_rep=_NA_TEXT, escape="html")
     if "vatPercentage" in frame.columns:
-        styler.format(_percentage_text, subset=["vatPercentage"], na_rep=_NA_TEXT)
+        styler.format(_percentage_text, subset=["vatPercentage"], na_rep=_NA_TEXT, escape="html")
     if CHECK_COLUMN in frame.columns:
         styler.format(_check_text, subset=[CHECK_COLUMN], na_rep=_NA_TEXT)
     return styler.apply(_row_highlight, axis=None)
@@ -411,10 +416,11 @@ def order_summary(
     def exact_note(exact: float | None, per_line: Any) -> str:
         if exact is None:
             return "cannot be computed"
-        note = f"exact sum {exact:.2f}, rounded half up"
+        note = f"exact sum {exact:.2f} minor units, rounded half up"
         rounded = _rounded_or_na(exact)
         if per_line is not pd.NA and per_line != rounded:
-            note += f"; the lines rounded one by one add up to {per_line}"
+            shown = money.with_unit(per_line, currency if isinstance(currency, str) else None)
+            note += f"; the lines rounded one by one add up to {shown}"
         return note
 
     rows = [
@@ -445,3 +451,50 @@ def order_summary(
         },
         index=pd.Index([row[0] for row in rows], name="figure"),
     )
+
+
+# --- summary_for_people ----------------------------------------------------------------
+
+_MARKS = {True: "✓", False: "✗"}
+
+
+def summary_for_people(summary: pd.DataFrame, currency: object) -> pd.DataFrame:
+    """:func:`order_summary` as a person reads it; the summary itself stays data.
+
+    One row per figure, indexed by its label; ``amount`` is the figure with its unit
+    (``2998 (29.98 EUR)``, :func:`money.with_unit`), ``ok`` is ✓ (agrees), ✗ (does not)
+    or — (not a check, or cannot be checked), ``note`` as in the summary. Every cell is
+    text, so no ``<NA>`` is ever shown.
+    """
+    code = currency if isinstance(currency, str) else None
+
+    def amount(value: Any) -> str:
+        return _NA_TEXT if pd.isna(value) else money.with_unit(int(value), code)
+
+    def mark(value: Any) -> str:
+        return _NA_TEXT if pd.isna(value) else _MARKS[bool(value)]
+
+    return pd.DataFrame(
+        {
+            "amount": [amount(v) for v in summary["minor_units"]],
+            "ok": [mark(v) for v in summary["ok"]],
+            "note": ["" if pd.isna(v) else str(v) for v in summary["note"]],
+        },
+        index=pd.Index([str(label) for label in summary["label"]], name="figure"),
+        dtype=object,
+    )
+
+
+# JupyterLab right-aligns table cells and a DataFrame's own HTML cuts long text short.
+_LEFT_ALIGNED = [
+    {"selector": "th", "props": "text-align: left; vertical-align: top"},
+    {"selector": "td", "props": "text-align: left; vertical-align: top; white-space: normal"},
+]
+
+
+def summary_html(summary: pd.DataFrame, currency: object, uuid: str = "order-summary") -> str:
+    """:func:`summary_for_people` as an HTML table: text left-aligned, every note in full,
+    everything escaped. ``uuid`` keeps two tables on one page apart."""
+    shown = summary_for_people(summary, currency).reset_index()
+    styler = shown.style.hide(axis="index").set_uuid(uuid).format(escape="html")
+    return styler.set_table_styles(_LEFT_ALIGNED).to_html()

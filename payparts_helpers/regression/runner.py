@@ -15,10 +15,19 @@ from .targets import Target, sandbox_target, target_from_parameters
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["COLUMNS", "assert_all_passed", "run_matrix", "summary"]
+__all__ = [
+    "COLUMNS",
+    "DETAIL_LIMIT",
+    "assert_all_passed",
+    "results_html",
+    "run_matrix",
+    "summary",
+]
 
 COLUMNS = ("group", "scenario", "status", "detail", "elapsed_ms")
-_DETAIL_LIMIT = 300
+# A detail is read in full: real ones are a sentence or two (under 200 characters). The
+# bound only stops a pathological message (a whole HTML page quoted) from filling a page.
+DETAIL_LIMIT = 2000
 
 
 def run_matrix(
@@ -81,9 +90,9 @@ def _outcome(scenario: Scenario, ctx: MatrixContext) -> tuple[Status, str]:
 
 
 def _clean(detail: str, forms: list[str]) -> str:
-    """One line, short, with every secret form masked."""
+    """One line, every secret form masked, cut (with "…") only past :data:`DETAIL_LIMIT`."""
     text = " ".join(str(redact(detail, forms)).split())
-    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
+    return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1] + "…"
 
 
 def summary(frame: pandas.DataFrame) -> str:
@@ -93,6 +102,24 @@ def summary(frame: pandas.DataFrame) -> str:
         f"{int(counts.get(status, 0))} {word}"
         for status, word in (("pass", "passed"), ("fail", "failed"), ("skipped", "skipped"))
     )
+
+
+# JupyterLab right-aligns table cells and pandas cuts long text; the results are text.
+_LEFT_ALIGNED = [
+    {"selector": "th", "props": "text-align: left; vertical-align: top"},
+    {"selector": "td", "props": "text-align: left; vertical-align: top; white-space: normal"},
+]
+
+
+def results_html(frame: pandas.DataFrame) -> str:
+    """The matrix as an HTML table for people: text left-aligned, every detail in full.
+
+    Timings are left out, so the table reads the same on every run.
+    """
+    shown = frame.drop(columns=[c for c in ("elapsed_ms",) if c in frame.columns])
+    styler = shown.style.hide(axis="index").set_uuid("regression-results")
+    styler = styler.format(escape="html")  # a detail may quote a server's answer: text only
+    return styler.set_table_styles(_LEFT_ALIGNED).to_html()
 
 
 def assert_all_passed(frame: pandas.DataFrame) -> None:

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 
 from ..checks.lint import Finding
 from ..rules import examples, money
+from .fields import reading
 from .markup import escape
 from .order_lines_editor import OrderLinesEditor
 from .request_assembly import AssembledRequest, FieldValues
@@ -29,13 +30,14 @@ def _text(value: str, description: str, placeholder: str = "") -> widgets.Text:
     )
 
 
-def _preview(value: int | None, problem: Finding | None) -> str:
-    """What a money field will send (``sends 2999``), or why it cannot be read."""
+def _preview(text: str, value: int | None, problem: Finding | None) -> str:
+    """What a money field will send (``sends 2999``, ``29,99 → sends 2999``), or why it
+    cannot be read."""
     if problem is not None:
         return f"<span style='color: #b00020'>{escape(f'✗ {problem.message}')}</span>"
     if value is None:
         return ""
-    return f"<span style='color: #555'>{escape(f'sends {value}')}</span>"
+    return f"<span style='color: #555'>{escape(reading(text, value))}</span>"
 
 
 class CreateSessionFields:
@@ -143,9 +145,9 @@ class CreateSessionFields:
 
     def show_previews(self, assembled: AssembledRequest) -> None:
         """Beside each money field: the minor units it sends, or why it cannot be read."""
-        self.amount_preview.value = _preview(*assembled.amount)
-        self.shipping_preview.value = _preview(*assembled.shipping_costs)
-        self.total_vat_preview.value = _preview(*assembled.total_vat)
+        self.amount_preview.value = _preview(self.amount.value, *assembled.amount)
+        self.shipping_preview.value = _preview(self.shipping_costs.value, *assembled.shipping_costs)
+        self.total_vat_preview.value = _preview(self.total_vat.value, *assembled.total_vat)
 
     def _sections(self) -> widgets.Tab:
         sections = {

@@ -30,7 +30,7 @@ from .connected_form import ConnectedForm
 from .connection import ConnectionPanel
 from .create_fields import CreateSessionFields
 from .created_view import created_parts
-from .error_messages import NOT_SENT_ERRORS, NotSentError, error_html
+from .error_messages import NOT_SENT_ERRORS, NotSentError
 from .fields import parse_major
 from .form_message import FormMessage
 from .notices import findings_html, notice_html
@@ -148,7 +148,7 @@ class CreateSessionForm(ConnectedForm, CreateSessionFields):
         errors = self._errors()
         if errors:
             self.error = _not_sent(errors)
-            self.message.hint(error_html(self.error, secrets), secrets=secrets)
+            self.message.hint(self._error_html(self.error, secrets), secrets=secrets)
         else:
             self.error = None
             self.message.hint(notice_html(FIXED, "ok"))
@@ -167,8 +167,8 @@ class CreateSessionForm(ConnectedForm, CreateSessionFields):
         self.total_vat.value = money.format_plain(minor, currency)
         reading = "including" if include else "excluding"
         self.order_status.value = notice_html(
-            f"totalVat = {minor} minor units: exact VAT {float(exact):.2f} for prices "
-            f"{reading} VAT, rounded half up once",
+            f"totalVat = {money.with_unit(minor, currency)}: the exact VAT for prices "
+            f"{reading} VAT is {float(exact):.2f} minor units, rounded half up once",
             "ok",
         )
         return minor
@@ -189,7 +189,9 @@ class CreateSessionForm(ConnectedForm, CreateSessionFields):
         value = lines + (shipping or 0)
         self.amount.value = money.format_plain(value, currency)
         self.order_status.value = notice_html(
-            f"amount = lines {lines} + shipping {shipping or 0} = {value} minor units", "ok"
+            f"amount = lines {money.with_unit(lines, currency)} + shipping "
+            f"{money.with_unit(shipping or 0, currency)} = {money.with_unit(value, currency)}",
+            "ok",
         )
         return value
 
@@ -203,12 +205,12 @@ class CreateSessionForm(ConnectedForm, CreateSessionFields):
             self.check()
         except Exception as error:  # last resort: readable, never a traceback
             self.error = error
-            self.message.hint(error_html(error, secrets), secrets=secrets)
+            self.message.hint(self._error_html(error, secrets), secrets=secrets)
             return None
         errors = self._errors()
         if errors:
             self.error = _not_sent(errors)
-            self.message.hint(error_html(self.error, secrets), secrets=secrets)
+            self.message.hint(self._error_html(self.error, secrets), secrets=secrets)
             return None
         request = copy.deepcopy(self._request)
         self._busy = True
@@ -221,9 +223,9 @@ class CreateSessionForm(ConnectedForm, CreateSessionFields):
             self.error = error
             secrets = self._secrets()
             if isinstance(error, NOT_SENT_ERRORS):  # refused here: about the connection
-                self.message.hint(error_html(error, secrets), secrets=secrets)
+                self.message.hint(self._error_html(error, secrets), secrets=secrets)
             else:
-                self.message.answer(request, error_html(error, secrets), secrets=secrets)
+                self.message.answer(request, self._error_html(error, secrets), secrets=secrets)
             return None
         finally:
             self._busy = False
@@ -242,7 +244,7 @@ class CreateSessionForm(ConnectedForm, CreateSessionFields):
             self.message.answer(
                 request,
                 notice_html(f"Session {created.session_id} was created.", "ok"),
-                error_html(error, secrets),
+                self._error_html(error, secrets),
                 secrets=secrets,
             )
         return created

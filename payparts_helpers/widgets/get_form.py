@@ -158,9 +158,9 @@ class GetSessionForm(ConnectedForm):
             self.error = error
             secrets = self._secrets()
             if isinstance(error, ConfigurationError):  # about the connection, not this id
-                self.message.hint(error_html(error, secrets), secrets=secrets)
+                self.message.hint(self._error_html(error, secrets), secrets=secrets)
             else:
-                self.message.answer(session_id, error_html(error, secrets), secrets=secrets)
+                self.message.answer(session_id, self._error_html(error, secrets), secrets=secrets)
             return None
         finally:
             self.get_button.disabled = False
@@ -169,7 +169,7 @@ class GetSessionForm(ConnectedForm):
             self.message.answer(session_id, *self._parts(client, details, elapsed), secrets=secrets)
         except Exception as error:  # keep the result, explain the display
             self.error = error
-            self.message.answer(session_id, error_html(error, secrets), secrets=secrets)
+            self.message.answer(session_id, self._error_html(error, secrets), secrets=secrets)
         return details
 
     def _parts(self, client: PayPartsClient, details: SessionDetails, elapsed: float) -> list[Any]:

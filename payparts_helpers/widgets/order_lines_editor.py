@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..checks.lint import Finding
-from ..rules import order_math
+from ..rules import money, order_math
 from .fields import display_amount, parse_major, parse_percentage
 from .markup import escape
 
@@ -142,7 +142,10 @@ class OrderLineRow:
         expected = order_math.expected_line_total(quantity, unit)
         text = f"= {display_amount(expected, currency)} (sends {expected})"
         if typed is not None and typed != expected:
-            text = f"⚠ typed {typed} ≠ {quantity} × {unit} = {expected}"
+            text = (
+                f"⚠ typed {money.with_unit(typed, currency)} ≠ {quantity} × {unit} = "
+                f"{money.with_unit(expected, currency)}"
+            )
             self.total_preview.value = f"<span style='color: #8a5a00'>{escape(text)}</span>"
             return
         self.total_preview.value = f"<span>{escape(text)}</span>"

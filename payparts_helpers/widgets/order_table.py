@@ -21,30 +21,14 @@ def order_html(
     styled frame's default id is fixed, so the second table's row colours would
     otherwise follow the first one's.
     """
-    import pandas as pd
-
     from ..checks import order_frames as orders
-
-    def ok_mark(value: object) -> str:
-        if pd.isna(value):
-            return "—"
-        return "✓" if bool(value) else "✗"
 
     currency = amount.get("currency") if isinstance(amount, Mapping) else None
     code = currency if isinstance(currency, str) else ""
     lines = orders.order_lines_frame(order)
     styled = orders.style_order_lines(lines, code, locale=locale).set_uuid(uuid)
     summary = orders.order_summary(order, amount)
-    # Plain objects first: DataFrame.to_html (pandas 3) ignores na_rep and formatters for
-    # the <NA> of Int64/boolean columns and would print "<NA>".
-    shown = pd.DataFrame(
-        {
-            column: [ok_mark(v) if column == "ok" else ("—" if pd.isna(v) else v) for v in values]
-            for column, values in summary.items()
-        },
-        index=summary.index,
-    )
-    summary_table = shown.to_html(classes="payparts-summary", border=0)
+    summary_table = orders.summary_html(summary, currency, uuid=f"{uuid}-summary")
     return (
         f"<h4>Order lines</h4>{styled.to_html()}"
         f"<h4>Reconciliation: order against amount</h4>{summary_table}"
