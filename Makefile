@@ -88,3 +88,7 @@ bench: install  ## every benchmark's ratio, side by side in one run; writes benc
 
 e2e-stress: install  ## the browser tests 10 times in a row with every CPU kept busy: failures, median, max
 	E2E_STRESS_PYTHON=$(BIN)/python bash tools/e2e_stress.sh
+
+.PHONY: notebook-screenshots
+notebook-screenshots: install  ## each notebook after Run All in JupyterLab: docs/img/notebook-*.png (needs chromium)
+	$(BIN)/python tools/notebook_screenshots.py
