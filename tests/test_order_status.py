@@ -1,0 +1,65 @@
+"""The one status table: every code known-facts lists, its category, and what is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from payparts_helpers.rules.order_status import STATUSES, describe_status, status_for
+
+# known-facts.md, "Status codes (PayStatus)".
+PUBLISHED = {
+    "pending": (20, 25, 50, 90, 98),
+    "confirmed": (75, 76),
+    "partial payment": (80,),
+    "verify": (85,),
+    "authorised": (95,),
+    "partly captured": (97,),
+    "paid": (100,),
+    "void": (-61,),
+    "denied": (-63, -64),
+    "chargeback": (-70, -71),
+    "refunded": (-72, -81),
+    "partially refunded": (-82,),
+}
+
+
+@pytest.mark.parametrize(
+    ("category", "code"), [(c, code) for c, codes in PUBLISHED.items() for code in codes]
+)
+def test_every_published_code_has_its_category(category: str, code: int) -> None:
+    status = status_for(code)
+    assert status is not None
+    assert status.category == category
+    assert status.action == status.action.upper()
+
+
+def test_the_published_action_names() -> None:
+    assert status_for(100).action == "PAID"
+    assert status_for(20).action == "PENDING"
+
+
+@pytest.mark.parametrize("code", [-1, -60, -80, -90, -999])
+def test_any_other_negative_code_is_cancelled(code: int) -> None:
+    assert status_for(code).category == "cancelled"
+
+
+@pytest.mark.parametrize("code", [0, 1, 99, 101, 1000, True, "100", None, 100.0])
+def test_what_pay_nl_s_sdk_refuses_has_no_status(code: object) -> None:
+    assert status_for(code) is None
+    assert "not a status Pay.nl's SDK accepts" in describe_status(code)
+
+
+def test_the_table_holds_no_code_the_sdk_would_refuse() -> None:
+    assert all(
+        code < 0 or code in {c for codes in PUBLISHED.values() for c in codes} for code in STATUSES
+    )
+
+
+def test_descriptions_for_people() -> None:
+    assert describe_status(100) == "100 PAID (paid)"
+    assert describe_status(-63, "DENIED") == "-63 DENIED (denied)"
+    assert describe_status(95, "AUTHORISED") == (
+        "95 AUTHORISED (authorised; Pay.nl's name is AUTHORIZE)"
+    )
+    assert status_for(100).is_final
+    assert not status_for(20).is_final
