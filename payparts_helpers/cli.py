@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     decode.add_argument("token")
     decode.set_defaults(run=_run_decode)
 
+    listen = commands.add_parser(
+        "listen", help="receive exchange calls on this machine and print each with its verdict"
+    )
+    listen.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    listen.add_argument("--path", default="/exchange", help="URL path (default /exchange)")
+    listen.set_defaults(run=_run_listen)
+
     lint = commands.add_parser("lint", parents=[output, strict], help="check a request file")
     lint.add_argument("file", help="JSON request body ('-': stdin)")
     lint.set_defaults(run=_run_lint)
@@ -159,6 +166,58 @@ def _run_lint(args: argparse.Namespace) -> int:
     return _verdict(findings, args.strict)
 
 
+def _run_listen(args: argparse.Namespace) -> int:
+    """Listen until Ctrl-C or SIGTERM: the exchange URL first, then one line per call."""
+    import signal
+    import threading
+
+    from .client.environment import resolve_settings
+    from .client.exchange_listener import ExchangeListener
+
+    settings = resolve_settings()  # the secret that signs this environment's calls
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    try:
+        listener = ExchangeListener(
+            settings.secret,
+            key_id=settings.sl_code,
+            port=args.port,
+            path=args.path,
+            on_call=lambda call: print(_call_line(call), flush=True),
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
+    with listener:
+        print(listener.url, flush=True)
+        print(
+            f"verifying with the secret of {settings.sl_code} ({settings.credentials_source}); "
+            "Ctrl-C stops",
+            file=sys.stderr,
+            flush=True,
+        )
+        stop.wait()
+    return EXIT_OK
+
+
+def _call_line(call: Any) -> str:
+    """One printed line per exchange call: when, verdict, the order's status, the answer."""
+    from .rules.order_status import describe_status
+
+    when = call.received_at.strftime("%H:%M:%S")
+    answer = f"→ {call.status} result {str(call.answer.get('result')).lower()}"
+    if not call.verdict.valid:
+        return f"{when}  REFUSED  {call.verdict.message}  {answer}"
+    order = call.object or {}
+    status = order.get("status") if isinstance(order.get("status"), dict) else {}
+    amount = order.get("amount")
+    return (
+        f"{when}  valid {call.verdict.algorithm}  order {order.get('orderId')}  "
+        f"{describe_status(status.get('code'), status.get('action'))}  "
+        f"{_amount_text(amount) or 'no amount'}  {answer}"
+    )
+
+
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -217,15 +276,15 @@ def _rows(pairs: Sequence[tuple[str, Any]]) -> str:
 
 
 def _amount_text(amount: Any) -> str | None:
-    from .rules.money import UnknownCurrencyError, format_plain
+    """``2999 (29.99 EUR)``: money.with_unit, the one spelling of an amount in messages."""
+    from .rules.money import with_unit
 
     if not isinstance(amount, dict):
         return None
     value, currency = amount.get("value"), amount.get("currency")
-    try:
-        return f"{format_plain(value, currency)} {currency} ({value} minor units)"
-    except (UnknownCurrencyError, TypeError, ValueError):
-        return json.dumps(amount)
+    if isinstance(value, int) and not isinstance(value, bool) and isinstance(currency, str):
+        return with_unit(value, currency)
+    return json.dumps(amount)
 
 
 def _created_table(created: Any) -> str:

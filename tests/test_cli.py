@@ -67,7 +67,7 @@ def test_create_from_a_file_prints_a_table(sandbox: SandboxHandle, tmp_path: Pat
     result = payparts("create", "--json", write(tmp_path, examples.full_request()), sandbox=sandbox)
     assert result.returncode == 0, result.stderr
     assert "merchant      Demo Shop" in result.stdout
-    assert "29.99 EUR (2999 minor units)" in result.stdout
+    assert "2999 (29.99 EUR)" in result.stdout
     session_id = result.stdout.split()[1]
     table = payparts("get", session_id, sandbox=sandbox).stdout
     assert "Product B" in table
