@@ -32,7 +32,6 @@ from ..rules.contract import (
 )
 from ..rules.errors import Violation
 from ..rules.session_token import encode_session_token
-from .group_commit import GroupCommit
 from .merchants import DEMO_MERCHANT, Merchant, MerchantDirectory
 from .scenarios import SCENARIO_HEADER, Scenario, ScenarioError, parse_scenario
 from .store import SessionStore, StoredSession, default_db_path, utc_now
@@ -90,7 +89,6 @@ def create_app(
     """The ASGI app. ``db_path`` defaults to the per-user database; merchants to the demo one."""
     directory = MerchantDirectory(merchants if merchants is not None else [DEMO_MERCHANT])
     store = SessionStore(db_path if db_path is not None else default_db_path())
-    writes = GroupCommit(store)
 
     async def start_session(request: Request) -> Response:
         try:
@@ -110,7 +108,7 @@ def create_app(
         token = encode_session_token(
             session_id, merchant.merchant_name, amount["value"], amount["currency"]
         )
-        await writes.add(StoredSession(session_id, merchant.sl_code, token, body, utc_now()))
+        await store.add(StoredSession(session_id, merchant.sl_code, token, body, utc_now()))
         # Both values are ASCII (hex, base64): no JSON escaping can be needed.
         created = f'{{"sessionId":"{session_id}","sessionToken":"{token}"}}'
         return Response(created, status_code=201, media_type="application/json")
@@ -122,7 +120,9 @@ def create_app(
             return rejection.response
         session_id = request.path_params["session_id"]
         stored = (
-            store.get(session_id, merchant.sl_code) if _SESSION_ID.fullmatch(session_id) else None
+            await store.get(session_id, merchant.sl_code)
+            if _SESSION_ID.fullmatch(session_id)
+            else None
         )
         if stored is None:
             return problem(
@@ -158,6 +158,9 @@ def create_app(
         try:
             yield
         finally:
+            # On the loop, on purpose: uvicorn has finished or cancelled every request by
+            # now, so nobody waits behind it; a thread pool would be refused when an atexit
+            # hook stops an embedded sandbox after concurrent.futures has shut down.
             store.close()
 
     app = Starlette(

@@ -1,9 +1,9 @@
-"""SQLite persistence for sandbox sessions (WAL mode, shared safely between processes).
+"""The sandbox's sessions in SQLite, off the event loop.
 
-Several sandboxes (one per notebook kernel, say) may open the same file: WAL
-lets readers run beside the single writer, and ``busy_timeout`` makes writers
-wait for each other instead of failing. ``synchronous=NORMAL`` in WAL mode
-keeps every committed session across a crash of the process.
+Creates go to one writer thread that commits them in batches (``group_commit``);
+reads run on a small pool of threads with read-only connections (``readers``).
+So a create waiting up to the busy timeout for another process's write lock
+(several sandboxes may share one file) stalls no other request, reads included.
 """
 
 from __future__ import annotations
@@ -11,23 +11,19 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SessionStore", "StoredSession", "default_db_path", "read_recent_ids"]
+from .database import BUSY_TIMEOUT, SELECT_SESSION, open_writer
+from .group_commit import GroupCommit
+from .readers import ReadPool
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    session_id    TEXT PRIMARY KEY,
-    sl_code       TEXT NOT NULL,
-    session_token TEXT NOT NULL,
-    request_json  TEXT NOT NULL,
-    created_at    TEXT NOT NULL
-);
-"""
+__all__ = ["SessionStore", "StoredSession", "default_db_path", "read_recent_ids", "utc_now"]
+
+# One encoder for every create: json.dumps with options builds a new one per call.
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def default_db_path() -> Path:
@@ -56,65 +52,56 @@ class StoredSession:
 
 
 class SessionStore:
-    """One connection, guarded by a lock, usable from the server's thread and its callers."""
+    """Async access for the app: ``await add(...)``, ``await get(...)``; ``close()`` at the end.
 
-    def __init__(self, path: str | Path) -> None:
+    The file, WAL mode and schema are set up in the constructor, so a database
+    SQLite refuses fails at once, before the server starts.
+    """
+
+    def __init__(
+        self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT, readers: int = 4
+    ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA busy_timeout = 30000")
-        mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise RuntimeError(f"{self.path}: SQLite refused WAL mode (got {mode!r})")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        # Checkpoint (and fsync) every ~40 MB of WAL instead of every ~4 MB: creates are
-        # small and frequent, and readers see WAL pages all the same.
-        self._conn.execute("PRAGMA wal_autocheckpoint = 10000")
-        self._conn.executescript(_SCHEMA)
+        self._writes = GroupCommit(open_writer(self.path, busy_timeout))
+        self._reads = ReadPool(self.path, readers, busy_timeout)
 
-    def add(self, *sessions: StoredSession) -> None:
-        """Store sessions in one transaction: all are committed, or none."""
-        rows = [
+    @property
+    def transactions(self) -> int:
+        """Write transactions committed so far: fewer than creates when they were grouped."""
+        return self._writes.transactions
+
+    async def add(self, session: StoredSession) -> None:
+        """Return once ``session`` is committed (with whatever else queued up meanwhile)."""
+        await self._writes.add(
             (
-                s.session_id,
-                s.sl_code,
-                s.session_token,
-                json.dumps(s.request, ensure_ascii=False, separators=(",", ":")),
-                s.created_at,
+                session.session_id,
+                session.sl_code,
+                session.session_token,
+                _to_json(session.request),
+                session.created_at,
             )
-            for s in sessions
-        ]
-        insert = "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)"
-        with self._lock:
-            if len(rows) == 1:  # autocommit: one statement is its own transaction
-                self._conn.execute(insert, rows[0])
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany(insert, rows)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        )
 
-    def get(self, session_id: str, sl_code: str) -> StoredSession | None:
+    async def get(self, session_id: str, sl_code: str) -> StoredSession | None:
         """The session, only if it belongs to ``sl_code`` (another merchant's is 'not found')."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT session_id, sl_code, session_token, request_json, created_at "
-                "FROM sessions WHERE session_id = ? AND sl_code = ?",
-                (session_id, sl_code),
-            ).fetchone()
-        if row is None:
-            return None
-        return StoredSession(row[0], row[1], row[2], json.loads(row[3]), row[4])
+
+        def select(conn: sqlite3.Connection) -> StoredSession | None:
+            row = conn.execute(SELECT_SESSION, (session_id, sl_code)).fetchone()
+            if row is None:
+                return None
+            return StoredSession(row[0], row[1], row[2], json.loads(row[3]), row[4])
+
+        return await self._reads.run(select)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        """Finish running reads and queued writes, then close every connection.
+
+        Blocks until the last queued create is committed (it may be waiting for
+        another process's lock). Readers close first, so the writer's connection
+        is the last one and SQLite checkpoints the WAL into the database file.
+        """
+        self._reads.close()
+        self._writes.close()
 
 
 def read_recent_ids(path: str | Path, sl_code: str, limit: int = 50) -> list[str]:
