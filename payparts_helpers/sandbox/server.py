@@ -14,6 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .app import create_app
+from .http_protocol import ProblemH11Protocol
 from .merchants import Merchant
 from .store import default_db_path
 
@@ -57,6 +58,7 @@ def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
     """
     config = uvicorn.Config(
         app,
+        http=ProblemH11Protocol,  # a request uvicorn cannot parse gets problem JSON too
         log_level="warning",
         access_log=False,  # the sandbox logs no requests: nothing that could carry a secret
         lifespan="on",
