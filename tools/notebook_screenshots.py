@@ -13,10 +13,8 @@ NAME as in 00_start_here). `make notebook-screenshots` runs it.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +29,15 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.waits import (  # noqa: E402 - the repository root is on the path first
+from tests.e2e.lab_setup import (  # noqa: E402 - the repository root is on the path first
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LAB_SETTINGS,
+    free_port,
+    lab_environment,
+    write_scratch_notebooks,
+)
+from tests.e2e.waits import (  # noqa: E402
     STATE_TIMEOUT_S,
     Seen,
     open_notebook,
@@ -39,25 +45,16 @@ from tests.e2e.waits import (  # noqa: E402 - the repository root is on the path
     wait_for_state,
 )
 
-CHROMIUM = os.environ.get("PAYPARTS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 OUTPUT = ROOT / "docs" / "img"
 WIDTH, HEIGHT, MAX_HEIGHT = 1400, 1000, 16_000
 # Every cell rendered (no virtual scrolling, so the whole notebook can be measured), no
 # room to scroll past the end (which grows with the window), no question about news.
-LAB_SETTINGS = {
+SCREENSHOT_LAB_SETTINGS = {
+    **LAB_SETTINGS,
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
         "windowingMode": "none",
         "scrollPastEnd": False,
     },
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
 }
 
 # How much taller than the window the open notebook is: its scrolling element's overflow.
@@ -85,40 +82,10 @@ class Lab:
     token: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _scratch_notebooks(folder: Path, names: list[str]) -> None:
-    """The notebooks without outputs, counts or widget state: what a fresh clone opens."""
-    for name in names:
-        document = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text("utf-8"))
-        document.get("metadata", {}).pop("widgets", None)
-        for cell in document["cells"]:
-            if cell["cell_type"] == "code":
-                cell["outputs"], cell["execution_count"] = [], None
-        (folder / f"{name}.ipynb").write_text(json.dumps(document, indent=1), "utf-8")
-
-
-def _environment(folder: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PAYPARTS_")}
-    environ["PAYPARTS_SANDBOX_DB"] = str(folder / "sandbox.sqlite3")
-    settings = folder / "lab-user-settings"
-    for name, values in LAB_SETTINGS.items():
-        path = settings / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    environ["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
-    environ["JUPYTER_CONFIG_DIR"] = str(folder / "jupyter-config")
-    return environ
-
-
 @contextmanager
 def jupyterlab(folder: Path) -> Iterator[Lab]:
     """JupyterLab serving ``folder`` until the block ends."""
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
     command = [
         str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
@@ -131,7 +98,11 @@ def jupyterlab(folder: Path) -> Iterator[Lab]:
     log = folder / "jupyterlab.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 - our own venv's jupyter, fixed arguments
-            command, cwd=folder, env=_environment(folder), stdout=sink, stderr=sink
+            command,
+            cwd=folder,
+            env=lab_environment(folder, SCREENSHOT_LAB_SETTINGS),
+            stdout=sink,
+            stderr=sink,
         )
         try:
             # reset: a fresh workspace each time, not the last notebook's tabs restored
@@ -224,7 +195,7 @@ def main(argv: list[str]) -> int:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="payparts-screenshots-") as scratch:
         folder = Path(scratch)
-        _scratch_notebooks(folder, names)
+        write_scratch_notebooks(folder, [ROOT / "notebooks" / f"{name}.ipynb" for name in names])
         with jupyterlab(folder) as lab, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

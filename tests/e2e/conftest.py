@@ -8,10 +8,8 @@ browser fails the run; elsewhere these tests are skipped with that reason.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,18 +20,16 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from .lab_setup import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    lab_environment,
+    write_scratch_notebooks,
+)
 from .waits import STATE_TIMEOUT_S, Seen, wait_for_state
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("PAYPARTS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 BIN = Path(sys.executable).parent
 
 
@@ -104,12 +100,6 @@ def tempfile_dir() -> str:
     return tempfile.mkdtemp(prefix="payparts-e2e-")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str  # the page to open (JupyterLab: with a {notebook} placeholder)
@@ -128,39 +118,8 @@ def notebook_copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
     that shows a count was run in this page (waits.run_all_and_wait relies on it).
     """
     folder = tmp_path_factory.mktemp("notebooks")
-    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
-        document = _without_outputs(json.loads(notebook.read_text(encoding="utf-8")))
-        (folder / notebook.name).write_text(json.dumps(document, indent=1), encoding="utf-8")
+    write_scratch_notebooks(folder, (ROOT / "notebooks").glob("*.ipynb"))
     return folder
-
-
-def _without_outputs(document: dict) -> dict:
-    document.get("metadata", {}).pop("widgets", None)
-    for cell in document["cells"]:
-        if cell["cell_type"] == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    return document
-
-
-# Render every cell (no virtual scrolling: off-screen outputs exist in the DOM) and
-# do not ask about news, whose toast would cover the page.
-LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
-}
-
-
-def _environment(folder: Path) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PAYPARTS_")}
-    environ["PAYPARTS_SANDBOX_DB"] = str(folder / "sandbox.sqlite3")
-    settings = folder / "lab-user-settings"
-    for name, values in LAB_SETTINGS.items():
-        path = settings / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    environ["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
-    environ["JUPYTER_CONFIG_DIR"] = str(folder / "jupyter-config")  # no user config
-    return environ
 
 
 def _serve(
@@ -169,7 +128,7 @@ def _serve(
     log = folder / f"{name}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            command, cwd=folder, env=_environment(folder), stdout=sink, stderr=sink
+            command, cwd=folder, env=lab_environment(folder), stdout=sink, stderr=sink
         )
 
         def answering() -> Seen:
