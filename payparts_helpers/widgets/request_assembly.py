@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..checks.lint import Finding, lint_session_request
+from ..checks.findings import Finding, by_level_then_path
+from ..checks.lint import lint_session_request
 from .fields import parse_major
 from .order_lines_editor import ParsedLines
 
@@ -31,7 +32,6 @@ __all__ = [
 EXTRA_JSON_PATH = "extra JSON"
 """The path findings about the "extra JSON" field are named by (it is no contract field)."""
 
-_LEVEL_RANK = {"error": 0, "warning": 1, "info": 2}
 
 MoneyReading = tuple[int | None, Finding | None]
 
@@ -171,14 +171,10 @@ def _covered(path: str | None, unread: set[str]) -> bool:
     )
 
 
-def _sort_key(finding: Finding) -> tuple[int, str]:
-    return _LEVEL_RANK[finding.level], finding.path or ""
-
-
 def request_findings(assembled: AssembledRequest) -> list[Finding]:
     """Problems reading the fields, then lint's findings on the rest: errors first."""
     unread = {p.path for p in assembled.problems if p.path}
     findings = assembled.problems + [
         f for f in lint_session_request(assembled.request) if not _covered(f.path, unread)
     ]
-    return sorted(findings, key=_sort_key)
+    return sorted(findings, key=by_level_then_path)
