@@ -7,6 +7,7 @@ a temporary file for the whole run (notebook kernels inherit it too).
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,3 +58,13 @@ def other_api(sandbox: SandboxHandle) -> Iterator[requests.Session]:
     """Authenticated as a second sales location, for isolation tests."""
     with http_session(OTHER_MERCHANT) as session:
         yield session
+
+
+def require(tool: str) -> str:
+    """The path of a system tool the test runs; in CI a missing one fails the run."""
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} must be installed in CI (.ci/run installs it)")
+        pytest.skip(f"{tool} is not installed here; .ci/run installs it for CI")
+    return path

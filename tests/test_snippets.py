@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from payparts_helpers.client.snippets import MISSING_SECRET_HINT, to_curl, to_ph
 from payparts_helpers.rules import examples
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 
-from .conftest import OTHER_MERCHANT
+from .conftest import OTHER_MERCHANT, require
 
 # A merchant whose secret is a marker we can search for in every snippet.
 SECRET = OTHER_MERCHANT.secret
@@ -40,15 +39,6 @@ def run(command: list[str], tmp_path: Path) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-def require(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} must be installed in CI (.ci/run installs it)")
-        pytest.skip(f"{tool} is not installed here; .ci/run installs it for CI")
-    return path
 
 
 @pytest.mark.parametrize("make", [to_curl, to_python, to_php])

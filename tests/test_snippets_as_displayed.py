@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ from payparts_helpers.widgets import (
     sent_registry,
 )
 
-from .conftest import OTHER_MERCHANT
+from .conftest import OTHER_MERCHANT, require
 
 _PRE = re.compile(r"<pre[^>]*>(.*)</pre>", re.DOTALL)
 
@@ -65,15 +64,6 @@ def displayed(form: CreateSessionForm | GetSessionForm) -> dict[str, str]:
 def clean_environment(home: Path, **extra: str) -> dict[str, str]:
     """What a fresh terminal has: PATH and HOME, and nothing of this project."""
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), **extra}
-
-
-def require(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} must be installed in CI (.ci/run installs it)")
-        pytest.skip(f"{tool} is not installed here")
-    return path
 
 
 def run_as_pasted(
