@@ -45,7 +45,8 @@ import select, sqlite3, sys, time
 conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 conn.execute("BEGIN IMMEDIATE")
 conn.execute(
-    "INSERT INTO sessions VALUES ('0' || hex(randomblob(15)), 'SL-0000-0000', 'st_', '{}', '')"
+    "INSERT INTO sessions (session_id, sl_code, session_token, request_json, created_at) "
+    "VALUES ('0' || hex(randomblob(15)), 'SL-0000-0000', 'st_', '{}', '')"
 )
 print("locked", flush=True)
 select.select([sys.stdin], [], [], float(sys.argv[2]))

@@ -1,5 +1,6 @@
 """A faithful local stand-in for Pay.Parts' session API (see the README's assumptions)."""
 
+from .exchange_delivery import DeliveryPolicy
 from .merchants import (
     DEMO_MERCHANT,
     SECOND_DEMO_MERCHANT,
@@ -13,6 +14,7 @@ from .store import default_db_path
 __all__ = [
     "DEMO_MERCHANT",
     "SECOND_DEMO_MERCHANT",
+    "DeliveryPolicy",
     "Merchant",
     "MerchantFileError",
     "SandboxHandle",

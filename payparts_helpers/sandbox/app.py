@@ -7,9 +7,6 @@ credentials, Accept, Content-Type, size, JSON syntax, then the contract.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import math
 import re
 import secrets
 from collections.abc import Iterable
@@ -19,82 +16,56 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from .._version import __version__
 from ..rules.contract import (
-    PROBLEM_TYPE,
     InvalidJSONError,
     openapi_json,
     read_session_request,
 )
 from ..rules.errors import Violation
 from ..rules.session_token import encode_session_token
+from .answers import (
+    MAX_BODY_BYTES,
+    Rejection,
+    admit,
+    http_error,
+    json_response,
+    problem,
+    read_limited,
+    unexpected_error,
+)
+from .exchange_delivery import DeliveryPolicy
 from .merchants import DEMO_MERCHANT, Merchant, MerchantDirectory
-from .scenarios import SCENARIO_HEADER, Scenario, ScenarioError, parse_scenario
+from .payment_routes import Payments, payment_routes
 from .store import SessionStore, StoredSession, default_db_path, utc_now
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
-MAX_BODY_BYTES = 64 * 1024
 _SESSION_ID = re.compile(r"[0-9a-f]{32}")
 _JSON_TYPES = ("application/json",)
-_ACCEPTABLE = ("*/*", "application/*", "application/json", "application/problem+json")
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(content, status_code=status, headers=headers, media_type="application/json")
-
-
-def problem(
-    status: int,
-    title: str,
-    detail: str,
-    violations: Iterable[Violation] = (),
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """An error answer: ``{type, title, detail, violations}`` as in known-facts.md."""
-    body = {
-        "type": PROBLEM_TYPE,
-        "title": title,
-        "detail": detail,
-        "violations": [v.as_problem() for v in violations],
-    }
-    return json_response(body, status, headers)
-
-
-def _unauthorized() -> Response:
-    return problem(
-        401,
-        "Unauthorized",
-        "Invalid SL code or secret: send Authorization: Basic base64(slCode:secret).",
-        headers={"WWW-Authenticate": 'Basic realm="Pay.Parts sandbox", charset="UTF-8"'},
-    )
-
-
-class _Rejection(Exception):  # noqa: N818 - internal control flow, not an error type
-    """Carries a finished error response out of a nested check."""
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
 
 
 def create_app(
     db_path: str | Path | None = None,
     merchants: Iterable[Merchant] | None = None,
+    delivery: DeliveryPolicy | None = None,
 ) -> Starlette:
-    """The ASGI app. ``db_path`` defaults to the per-user database; merchants to the demo one."""
+    """The ASGI app. ``db_path`` defaults to the per-user database; merchants to the demo one;
+    ``delivery`` (how exchange calls are sent) to :class:`DeliveryPolicy`'s defaults.
+    """
     directory = MerchantDirectory(merchants if merchants is not None else [DEMO_MERCHANT])
     store = SessionStore(db_path if db_path is not None else default_db_path())
+    payments = Payments(store, directory, delivery or DeliveryPolicy())
 
     async def start_session(request: Request) -> Response:
         try:
-            merchant = await _admit(request, directory)
+            merchant = await admit(request, directory)
             body, violations = await _json_body(request)
-        except _Rejection as rejection:
+        except Rejection as rejection:
             return rejection.response
         if violations:
             return problem(
@@ -115,8 +86,8 @@ def create_app(
 
     async def get_session(request: Request) -> Response:
         try:
-            merchant = await _admit(request, directory)
-        except _Rejection as rejection:
+            merchant = await admit(request, directory)
+        except Rejection as rejection:
             return rejection.response
         session_id = request.path_params["session_id"]
         stored = (
@@ -155,9 +126,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette):
+        payments.worker.start()  # exchange calls left by a previous run go out now
         try:
             yield
         finally:
+            payments.worker.stop()  # waits for calls in flight (each bounded by the timeout)
             # On the loop, on purpose: uvicorn has finished or cancelled every request by
             # now, so nobody waits behind it; a thread pool would be refused when an atexit
             # hook stops an embedded sandbox after concurrent.futures has shut down.
@@ -169,30 +142,15 @@ def create_app(
             Route("/v1/session/{session_id}", get_session, methods=["GET"]),
             Route("/", index, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
+            *payment_routes(payments),
         ],
-        exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
+        exception_handlers={HTTPException: http_error, Exception: unexpected_error},
         lifespan=lifespan,
     )
     app.state.store = store
     app.state.merchants = directory
+    app.state.payments = payments
     return app
-
-
-async def _admit(request: Request, directory: MerchantDirectory) -> Merchant:
-    """Scenario, credentials and Accept: the checks both endpoints share."""
-    response = await _apply_scenario(request)
-    if response is not None:
-        raise _Rejection(response)
-    merchant = directory.authenticate(request.headers.get("authorization"))
-    if merchant is None:
-        raise _Rejection(_unauthorized())
-    if not _accepts_json(request.headers.get("accept")):
-        raise _Rejection(
-            problem(
-                406, "Not acceptable", "This API answers in JSON: send Accept: application/json."
-            )
-        )
-    return merchant
 
 
 async def _json_body(request: Request) -> tuple[Any, list[Violation]]:
@@ -200,108 +158,17 @@ async def _json_body(request: Request) -> tuple[Any, list[Violation]]:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in _JSON_TYPES and not media_type.endswith("+json"):
         shown = media_type or "none"
-        raise _Rejection(
+        raise Rejection(
             problem(
                 415,
                 "Unsupported media type",
                 f"Send the body as JSON with Content-Type: application/json (got {shown}).",
             )
         )
-    raw = await _read_limited(request)
+    raw = await read_limited(request)
     try:
         return read_session_request(raw)
     except InvalidJSONError as exc:
-        raise _Rejection(
+        raise Rejection(
             problem(400, "Malformed JSON", f"The body is not valid JSON: {exc}.")
         ) from None
-
-
-def _too_large() -> _Rejection:
-    return _Rejection(
-        problem(413, "Body too large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
-    )
-
-
-async def _read_limited(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _too_large()
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _too_large()
-            chunks.append(chunk)
-    except ClientDisconnect:  # the client hung up mid-body: nobody to answer, nothing to log
-        raise _Rejection(problem(400, "Incomplete body", "The client disconnected.")) from None
-    return b"".join(chunks)
-
-
-def _accepts_json(accept: str | None) -> bool:
-    if not accept or not accept.strip():
-        return True
-    ranges = (part.split(";")[0].strip().lower() for part in accept.split(","))
-    return any(r in _ACCEPTABLE or r.endswith("+json") for r in ranges)
-
-
-async def _apply_scenario(request: Request) -> Response | None:
-    """The answer a faulty live service would give, or None to go on normally."""
-    try:
-        scenario = parse_scenario(request.headers.get(SCENARIO_HEADER))
-    except ScenarioError as exc:
-        return problem(
-            400,
-            "Unknown sandbox scenario",
-            str(exc),
-            [Violation(SCENARIO_HEADER, str(exc), "INVALID_SCENARIO")],
-        )
-    if scenario is None:
-        return None
-    return await _scenario_response(scenario)
-
-
-async def _scenario_response(scenario: Scenario) -> Response | None:
-    retry_after = {"Retry-After": str(math.ceil(scenario.seconds))}
-    if scenario.kind == "slow":
-        await asyncio.sleep(scenario.seconds)
-        return None
-    if scenario.kind == "rate-limited":
-        return problem(
-            429, "Too many requests", "Rate limit reached; retry later.", headers=retry_after
-        )
-    if scenario.kind == "unavailable":
-        return problem(
-            503, "Service unavailable", "The service is temporarily down.", headers=retry_after
-        )
-    if scenario.kind == "bad-gateway":
-        # What a proxy in front of a live service sends: HTML, not the API's JSON.
-        html = (
-            "<html><head><title>502 Bad Gateway</title></head><body>"
-            "<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
-            "</body></html>"
-        )
-        return Response(html, status_code=502, media_type="text/html")
-    return problem(500, "Internal server error", "An unexpected error occurred (sandbox scenario).")
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Routing errors (404 unknown path, 405 wrong method) as problem JSON, never HTML."""
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
-        return problem(
-            405,
-            "Method not allowed",
-            f"{request.method} is not allowed on {request.url.path}; use {allowed}.",
-            headers={"Allow": allowed},
-        )
-    if exc.status_code == 404:
-        return problem(404, "Not found", f"There is no endpoint at {request.url.path}.")
-    return problem(exc.status_code, "Error", str(exc.detail))
-
-
-async def _unexpected_error(_request: Request, _exc: Exception) -> Response:
-    """A sandbox bug still answers in the documented shape (tests assert this never happens)."""
-    return problem(500, "Internal server error", "The sandbox failed; please report this.")

@@ -12,7 +12,14 @@ import sqlite3
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["BUSY_TIMEOUT", "SELECT_SESSION", "insert_sessions", "open_reader", "open_writer"]
+__all__ = [
+    "BUSY_TIMEOUT",
+    "SELECT_SESSION",
+    "SESSION_COLUMNS",
+    "insert_sessions",
+    "open_reader",
+    "open_writer",
+]
 
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's transaction
 
@@ -22,19 +29,89 @@ CREATE TABLE IF NOT EXISTS sessions (
     sl_code       TEXT NOT NULL,
     session_token TEXT NOT NULL,
     request_json  TEXT NOT NULL,
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,
+    expire_at     REAL              -- the request's expire as epoch seconds, if any
 );
+
+-- Sessions with an expire and no final order yet: what the expiry sweep reads. A trigger
+-- fills it, so a create stays one INSERT; a final status change deletes the row.
+CREATE TABLE IF NOT EXISTS open_expiries (
+    session_id    TEXT PRIMARY KEY,
+    expire_at     REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS open_expiries_by_time ON open_expiries (expire_at);
+CREATE TRIGGER IF NOT EXISTS sessions_open_expiry AFTER INSERT ON sessions
+    WHEN NEW.expire_at IS NOT NULL
+    BEGIN INSERT OR IGNORE INTO open_expiries VALUES (NEW.session_id, NEW.expire_at); END;
+
+-- At most one order per session (UNIQUE session_id); times are epoch seconds.
+CREATE TABLE IF NOT EXISTS orders (
+    order_id      TEXT PRIMARY KEY,
+    uuid          TEXT NOT NULL UNIQUE,
+    payment_id    TEXT NOT NULL,
+    session_id    TEXT NOT NULL UNIQUE,
+    sl_code       TEXT NOT NULL,
+    status_code   INTEGER NOT NULL,
+    three_ds      INTEGER NOT NULL DEFAULT 0,  -- 1 while a 3-D Secure step waits
+    created_at    REAL NOT NULL,
+    modified_at   REAL NOT NULL,
+    completed_at  REAL
+);
+
+-- Every status change, for the timeline.
+CREATE TABLE IF NOT EXISTS order_events (
+    id            INTEGER PRIMARY KEY,
+    session_id    TEXT NOT NULL,
+    at            REAL NOT NULL,
+    status_code   INTEGER NOT NULL,
+    source        TEXT NOT NULL                 -- sdk, trigger or expiry
+);
+CREATE INDEX IF NOT EXISTS order_events_by_session ON order_events (session_id);
+
+-- The outbox: one exchange call per status change, signed once, sent until answered.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id            INTEGER PRIMARY KEY,
+    session_id    TEXT NOT NULL,
+    order_id      TEXT NOT NULL,
+    status_code   INTEGER NOT NULL,
+    url           TEXT NOT NULL,
+    headers_json  TEXT NOT NULL,
+    body          BLOB NOT NULL,
+    state         TEXT NOT NULL,                -- pending, delivered or failed
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_at       REAL,                         -- when the next attempt is due
+    lease_until   REAL,                         -- a sandbox is sending it until then
+    created_at    REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (session_id, id)
+    WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS deliveries_by_session ON deliveries (session_id);
+
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+    id            INTEGER PRIMARY KEY,
+    delivery_id   INTEGER NOT NULL,
+    session_id    TEXT NOT NULL,
+    attempt       INTEGER NOT NULL,
+    at            REAL NOT NULL,
+    duration_ms   REAL NOT NULL,
+    http_status   INTEGER,
+    answer        TEXT,
+    error         TEXT,
+    ok            INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delivery_attempts_by_session ON delivery_attempts (session_id);
 """
 SELECT_SESSION = (
     "SELECT session_id, sl_code, session_token, request_json, created_at "
     "FROM sessions WHERE session_id = ? AND sl_code = ?"
 )
+SESSION_COLUMNS = 6
 
 
 @lru_cache(maxsize=64)
 def insert_sessions(rows: int) -> str:
-    """One INSERT of ``rows`` sessions (five parameters each)."""
-    placeholders = ",".join(["(?,?,?,?,?)"] * rows)  # only placeholders, never data
+    """One INSERT of ``rows`` sessions (``SESSION_COLUMNS`` parameters each)."""
+    placeholders = ",".join(["(?,?,?,?,?,?)"] * rows)  # only placeholders, never data
     return "INSERT INTO sessions VALUES " + placeholders  # noqa: S608
 
 
@@ -57,11 +134,22 @@ def open_writer(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Conne
         # Checkpoint (and fsync) every ~40 MB of WAL instead of every ~4 MB: creates are
         # small and frequent, and readers see WAL pages all the same.
         conn.execute("PRAGMA wal_autocheckpoint = 10000")
+        _add_expiry_column(conn)
         conn.executescript(_SCHEMA)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _add_expiry_column(conn: sqlite3.Connection) -> None:
+    """Databases made before payments existed lack ``sessions.expire_at``: add it.
+
+    Their sessions keep NULL there, so they never expire (as they never did).
+    """
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(sessions)")]
+    if columns and "expire_at" not in columns:
+        conn.execute("ALTER TABLE sessions ADD COLUMN expire_at REAL")
 
 
 def open_reader(path: Path, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:

@@ -1,5 +1,9 @@
 """Group commit on a writer thread: creates that queue up together share one transaction.
 
+The same thread runs every other write too (payments, exchange deliveries) as
+jobs, each in its own transaction, in the order they were queued: one
+connection writes, so a process never waits for its own lock.
+
 One thread owns the read-write connection. It takes every create queued so far,
 writes them in one transaction, and only once that transaction is committed tells
 each waiting request, on its event loop, that its row is stored: a session whose
@@ -16,8 +20,10 @@ import contextlib
 import queue
 import sqlite3
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .database import insert_sessions
 
@@ -25,6 +31,7 @@ __all__ = ["GroupCommit"]
 
 _MAX_ROWS = 512  # per transaction (a batch is never split): bounds one commit's time
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,14 @@ class _Batch:
     loop: asyncio.AbstractEventLoop
     rows: list[Row]
     waiting: list[asyncio.Future[None]]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A write that is not a create: ``work(connection)`` in one transaction."""
+
+    work: Callable[[sqlite3.Connection], Any]
+    done: Future[Any]
 
 
 class GroupCommit:
@@ -46,7 +61,7 @@ class GroupCommit:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Batch | _Job | None] = queue.SimpleQueue()
         self._gathering: _Batch | None = None  # this turn's batch, on the loop's thread
         self._closed = False
         self._closing = threading.Lock()  # nothing is queued after close()'s end marker
@@ -69,6 +84,20 @@ class GroupCommit:
         batch.waiting.append(done)
         await done
 
+    def call(self, work: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Run ``work(connection)`` on the writer thread in one transaction (BEGIN IMMEDIATE).
+
+        The future holds its result once committed, or what it raised (then nothing
+        of it is kept). From a coroutine: ``await asyncio.wrap_future(writes.call(work))``.
+        """
+        done: Future[T] = Future()
+        with self._closing:
+            if not self._closed:
+                self._queue.put(_Job(work, done))
+                return done
+        done.set_exception(RuntimeError("the session store is closed"))
+        return done
+
     def _hand_over(self, batch: _Batch) -> None:
         if self._gathering is batch:
             self._gathering = None
@@ -88,19 +117,22 @@ class GroupCommit:
 
     def _run(self) -> None:
         try:
-            while (batches := self._next_batches()) is not None:
+            while (first := self._queue.get()) is not None:
+                if isinstance(first, _Job):
+                    self._run_job(first)
+                    continue
+                batches, job = self._more_batches(first)
                 error = self._write([row for batch in batches for row in batch.rows])
                 for batch in batches:
                     with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
                         batch.loop.call_soon_threadsafe(_settle, batch.waiting, error)
+                if job is not None:  # queued after those creates: it runs after them
+                    self._run_job(job)
         finally:
             self._conn.close()
 
-    def _next_batches(self) -> list[_Batch] | None:
-        """Block for one batch, then take what else is queued; None once closed and drained."""
-        first = self._queue.get()
-        if first is None:
-            return None
+    def _more_batches(self, first: _Batch) -> tuple[list[_Batch], _Job | None]:
+        """The batches queued right behind ``first``, up to a job or the end marker."""
         batches, rows = [first], len(first.rows)
         while rows < _MAX_ROWS:
             try:
@@ -110,9 +142,27 @@ class GroupCommit:
             if batch is None:  # close(): these are the last
                 self._queue.put(None)
                 break
+            if isinstance(batch, _Job):
+                return batches, batch
             batches.append(batch)
             rows += len(batch.rows)
-        return batches
+        return batches, None
+
+    def _run_job(self, job: _Job) -> None:
+        if not job.done.set_running_or_notify_cancel():
+            return
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            result = job.work(self._conn)
+            self._conn.execute("COMMIT")
+        except Exception as error:
+            if self._conn.in_transaction:  # nothing of a failed job is kept
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+            job.done.set_exception(error)
+            return
+        self.transactions += 1
+        job.done.set_result(result)
 
     def _write(self, rows: list[Row]) -> Exception | None:
         """All rows in one statement, so one transaction; the error instead of raising it.

@@ -85,6 +85,10 @@ class MerchantDirectory:
     def __iter__(self):
         return iter(self._by_code.values())
 
+    def get(self, sl_code: str) -> Merchant | None:
+        """The merchant with this SL code (for signing its exchange calls), or None."""
+        return self._by_code.get(sl_code)
+
     def authenticate(self, header: str | None) -> Merchant | None:
         """The merchant whose credentials the header carries, or None.
 

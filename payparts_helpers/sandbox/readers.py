@@ -37,6 +37,10 @@ class ReadPool:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._call, query)
 
+    def call_blocking(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """``query(connection)`` on a pool thread, waited for from a non-loop thread."""
+        return self._executor.submit(self._call, query).result()
+
     def _call(self, query: Callable[[sqlite3.Connection], T]) -> T:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:

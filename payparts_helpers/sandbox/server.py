@@ -14,6 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .app import create_app
+from .exchange_delivery import DeliveryPolicy
 from .http_protocol import ProblemH11Protocol
 from .merchants import Merchant
 from .store import default_db_path
@@ -68,8 +69,12 @@ def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def _server(db_path: str | Path | None, merchants: Iterable[Merchant] | None) -> uvicorn.Server:
-    return uvicorn_server(create_app(db_path=db_path, merchants=merchants))
+def _server(
+    db_path: str | Path | None,
+    merchants: Iterable[Merchant] | None,
+    delivery: DeliveryPolicy | None = None,
+) -> uvicorn.Server:
+    return uvicorn_server(create_app(db_path=db_path, merchants=merchants, delivery=delivery))
 
 
 class SandboxHandle:
@@ -116,12 +121,17 @@ def start_sandbox(
     db_path: str | Path | None = None,
     merchants: Iterable[Merchant] | None = None,
     host: str = "127.0.0.1",
+    delivery: DeliveryPolicy | None = None,
 ) -> SandboxHandle:
-    """Serve the sandbox from a daemon thread on loopback and return once it accepts requests."""
+    """Serve the sandbox from a daemon thread on loopback and return once it accepts requests.
+
+    ``delivery`` says how exchange calls are sent (retry delays, signing algorithm,
+    hosts beyond loopback); tests pass short delays.
+    """
     resolved = Path(db_path) if db_path is not None else default_db_path()
     sock = bind_socket(host, port)
     url = _url(sock)
-    server = _server(resolved, merchants)
+    server = _server(resolved, merchants, delivery)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"payparts-sandbox {url}", daemon=True
     )
@@ -138,7 +148,11 @@ def start_sandbox(
 
 
 def serve_forever(
-    host: str, port: int, db_path: str | Path | None, merchants: Iterable[Merchant] | None
+    host: str,
+    port: int,
+    db_path: str | Path | None,
+    merchants: Iterable[Merchant] | None,
+    delivery: DeliveryPolicy | None = None,
 ) -> None:
     """Foreground mode for the CLI: print the URL first, stop cleanly on SIGINT/SIGTERM.
 
@@ -147,7 +161,7 @@ def serve_forever(
     return, so the process exits 0 instead of dying by the signal.
     """
     sock = bind_socket(host, port)
-    server = _server(db_path, merchants)
+    server = _server(db_path, merchants, delivery)
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: None)
     # Listen before announcing: a client that connects as soon as it reads the URL is

@@ -8,19 +8,31 @@ So a create waiting up to the busy timeout for another process's write lock
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .database import BUSY_TIMEOUT, SELECT_SESSION, open_writer
 from .group_commit import GroupCommit
 from .readers import ReadPool
 
-__all__ = ["SessionStore", "StoredSession", "default_db_path", "read_recent_ids", "utc_now"]
+T = TypeVar("T")
+
+__all__ = [
+    "SessionStore",
+    "StoredSession",
+    "default_db_path",
+    "expire_epoch",
+    "read_recent_ids",
+    "utc_now",
+]
 
 # One encoder for every create: json.dumps with options builds a new one per call.
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -79,8 +91,25 @@ class SessionStore:
                 session.session_token,
                 _to_json(session.request),
                 session.created_at,
+                expire_epoch(session.request.get("expire")),
             )
         )
+
+    def write(self, work: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Run ``work`` on the writer thread in one transaction, after what is queued."""
+        return self._writes.call(work)
+
+    async def write_async(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """:meth:`write` from a coroutine: returns once committed."""
+        return await asyncio.wrap_future(self._writes.call(work))
+
+    async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``query`` on a read-only connection off the event loop."""
+        return await self._reads.run(query)
+
+    def read_now(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``query`` on a reader from a thread of its own (the delivery worker)."""
+        return self._reads.call_blocking(query)
 
     async def get(self, session_id: str, sl_code: str) -> StoredSession | None:
         """The session, only if it belongs to ``sl_code`` (another merchant's is 'not found')."""
@@ -128,6 +157,22 @@ def read_recent_ids(path: str | Path, sl_code: str, limit: int = 50) -> list[str
     finally:
         conn.close()
     return [row[0] for row in rows]
+
+
+def expire_epoch(expire: object) -> float | None:
+    """A session's ``expire`` as epoch seconds; no offset means UTC (a sandbox assumption).
+
+    The contract's validation has accepted the text already; anything else is None.
+    """
+    if not isinstance(expire, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(expire)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def utc_now() -> str:
