@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .rules.errors import ConfigurationError, PayPartsError
+from .rules.sandbox_resources import OUTCOMES
 
 __all__ = ["main"]
 
@@ -88,6 +89,26 @@ def _parser() -> argparse.ArgumentParser:
     listen.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     listen.add_argument("--path", default="/exchange", help="URL path (default /exchange)")
     listen.set_defaults(run=_run_listen)
+
+    # The sandbox's own controls; "text" is these commands' name for the table output.
+    sandbox_output = argparse.ArgumentParser(add_help=False)
+    sandbox_output.add_argument(
+        "--format", choices=("text", "table", "json"), default="text", help="output (default: text)"
+    )
+    pay = commands.add_parser(
+        "pay", parents=[sandbox_output], help="sandbox only: set a session's payment outcome"
+    )
+    pay.add_argument("session_id")
+    pay.add_argument("--outcome", required=True, choices=OUTCOMES, help="the order's new status")
+    pay.set_defaults(run=_run_pay)
+
+    deliveries = commands.add_parser(
+        "deliveries",
+        parents=[sandbox_output],
+        help="sandbox only: a session's exchange calls and every attempt",
+    )
+    deliveries.add_argument("session_id")
+    deliveries.set_defaults(run=_run_deliveries)
 
     lint = commands.add_parser("lint", parents=[output, strict], help="check a request file")
     lint.add_argument("file", help="JSON request body ('-': stdin)")
@@ -164,6 +185,21 @@ def _run_lint(args: argparse.Namespace) -> int:
     document = {"findings": [_finding_json(f) for f in findings]}
     _emit(args, document, lambda: _findings_text(findings) or "no findings\n")
     return _verdict(findings, args.strict)
+
+
+def _run_pay(args: argparse.Namespace) -> int:
+    with _client() as client:
+        order = client.trigger_outcome(args.session_id, args.outcome)
+    _emit(args, order.raw, lambda: _order_table(order))
+    return EXIT_OK
+
+
+def _run_deliveries(args: argparse.Namespace) -> int:
+    with _client() as client:
+        deliveries = client.list_deliveries(args.session_id)
+    document = {"sessionId": args.session_id, "deliveries": [d.raw for d in deliveries]}
+    _emit(args, document, lambda: _deliveries_text(args.session_id, deliveries))
+    return EXIT_OK
 
 
 def _run_listen(args: argparse.Namespace) -> int:
@@ -319,6 +355,66 @@ def _details_table(details: Any) -> str:
 
         text += "\n" + order_lines_frame(details.order).to_string(index=False) + "\n"
     return text
+
+
+def _order_table(order: Any) -> str:
+    return _rows(
+        [
+            ("orderId", order.order_id),
+            ("id", order.id),
+            ("status", order.status_text),
+            ("amount", order.amount_text),
+            ("reference", order.reference),
+        ]
+    )
+
+
+_ANSWER_EXCERPT = 48
+
+
+def _deliveries_text(session_id: str, deliveries: Sequence[Any]) -> str:
+    """Each delivery as a heading line, then its attempts as a table."""
+    if not deliveries:
+        return f"no exchange calls for session {session_id} yet\n"
+    blocks = []
+    for delivery in deliveries:
+        head = (
+            f"delivery {delivery.delivery_id}  order {delivery.order_id}  "
+            f"{delivery.status_text}  {delivery.state}\n"
+            f"  to {delivery.url}\n"
+        )
+        if delivery.next_attempt_at:
+            head += f"  next attempt at {delivery.next_attempt_at}\n"
+        rows = [("#", "when", "HTTP", "ok", "ms", "answer", "error")]
+        rows += [
+            (
+                str(a.attempt),
+                a.at,
+                str(a.http_status) if a.http_status is not None else "-",
+                "yes" if a.ok else "no",
+                f"{a.duration_ms:.0f}",
+                _excerpt(a.answer),
+                a.error or "",
+            )
+            for a in delivery.attempts
+        ]
+        if len(rows) == 1:
+            head += "  no attempt yet\n"
+        else:
+            widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+            for row in rows:
+                cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+                head += ("  " + "  ".join(cells)).rstrip() + "\n"
+        blocks.append(head)
+    return "\n".join(blocks)
+
+
+def _excerpt(text: str | None) -> str:
+    """The start of an answer on one line: whitespace collapsed, cut with an ellipsis."""
+    if not text:
+        return "-" if text is None else '""'
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _ANSWER_EXCERPT else flat[: _ANSWER_EXCERPT - 1] + "…"
 
 
 def _payload_table(payload: Any) -> str:

@@ -44,6 +44,7 @@ from ..rules.examples import is_demo_credentials
 from ..rules.redaction import basic_credentials_forms, redact
 from ..rules.resources import CreatedSession, SessionDetails
 from ..rules.session_request import SessionRequest, request_to_dict
+from .sandbox_controls import SandboxControls
 
 if TYPE_CHECKING:
     import pandas
@@ -77,7 +78,7 @@ class _Call:
     error: str | None
 
 
-class PayPartsClient:
+class PayPartsClient(SandboxControls):
     """Talks to Pay.Parts (or the sandbox) with a sales location's credentials.
 
     ``base_url=None`` means this process's embedded sandbox. ``timeout`` is the
@@ -86,6 +87,9 @@ class PayPartsClient:
     ``Sandbox-Scenario`` header, say). ``credentials_source`` says in a person's
     words where the credentials came from ("the secret typed into the form"), so a
     refusal can name what to check; ``from_env`` sets it.
+
+    The sandbox's own controls (``trigger_outcome``, ``get_sandbox_order``,
+    ``get_timeline``, ``list_deliveries``) come from :class:`.SandboxControls`.
     """
 
     environment: str = "custom"  # set by from_env: sandbox, beta or production
@@ -156,12 +160,7 @@ class PayPartsClient:
 
     def get_session(self, session_id: str) -> SessionDetails:
         """``GET /v1/session/{id}``; the id is checked locally before it goes into the URL."""
-        if not isinstance(session_id, str) or not _SAFE_SESSION_ID.fullmatch(session_id):
-            shown = repr(session_id)[:40]
-            raise InvalidSessionIdError(
-                f"{shown} is not a session id: use the sessionId that create_session returned "
-                "(letters, digits, '-' or '_', at most 128 characters). No request was sent."
-            )
+        self._checked_session_id(session_id)
         try:
             data = self._request("GET", f"/v1/session/{session_id}", None)
         except NotFoundError as error:
@@ -211,6 +210,17 @@ class PayPartsClient:
         return f"PayPartsClient(base_url={self.base_url!r}, sl_code={self.sl_code!r})"
 
     __str__ = __repr__
+
+    @staticmethod
+    def _checked_session_id(session_id: object) -> str:
+        """``session_id`` if it is safe in a URL path; else :class:`InvalidSessionIdError`."""
+        if not isinstance(session_id, str) or not _SAFE_SESSION_ID.fullmatch(session_id):
+            shown = repr(session_id)[:40]
+            raise InvalidSessionIdError(
+                f"{shown} is not a session id: use the sessionId that create_session returned "
+                "(letters, digits, '-' or '_', at most 128 characters). No request was sent."
+            )
+        return session_id
 
     # --- the one place HTTP happens --------------------------------------------------
 
@@ -327,6 +337,8 @@ class PayPartsClient:
         session_id = None
         if isinstance(response_body, dict) and isinstance(response_body.get("sessionId"), str):
             session_id = response_body["sessionId"]
+        elif path.startswith("/_sandbox/sessions/"):
+            session_id = path.split("/")[3]  # /_sandbox/sessions/{id}/order
         elif method == "GET":
             session_id = path.rsplit("/", 1)[-1]
         call = _Call(
