@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from .errors import Violation
 from .money import currency_codes
+from .sandbox_openapi import SANDBOX_TAG, sandbox_paths, sandbox_schemas
 
 __all__ = [
     "MAX_MONEY",
@@ -264,9 +265,14 @@ def _document() -> dict[str, Any]:
             {"url": "https://parts.pay.nl", "description": "Production (not available yet)"},
         ],
         "security": [{"basicAuth": []}],
+        "tags": [
+            {"name": "session", "description": "Pay.nl's published Pay.Parts session contract"},
+            SANDBOX_TAG,
+        ],
         "paths": {
             "/v1/session/start": {
                 "post": {
+                    "tags": ["session"],
                     "operationId": "startSession",
                     "summary": "Create a session",
                     "requestBody": {
@@ -296,6 +302,7 @@ def _document() -> dict[str, Any]:
             },
             "/v1/session/{sessionId}": {
                 "get": {
+                    "tags": ["session"],
                     "operationId": "getSession",
                     "summary": "Get a session",
                     "parameters": [
@@ -322,12 +329,21 @@ def _document() -> dict[str, Any]:
                     },
                 }
             },
+            **sandbox_paths(),
         },
         "components": {
-            "schemas": _schemas(),
+            "schemas": _merged(_schemas(), sandbox_schemas()),
             "securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}},
         },
     }
+
+
+def _merged(session: dict[str, Any], sandbox: dict[str, Any]) -> dict[str, Any]:
+    """The two sets of schemas in one namespace: a name used twice would silently replace one."""
+    clash = sorted(set(session) & set(sandbox))
+    if clash:
+        raise ValueError(f"schema names used twice in the OpenAPI document: {clash}")
+    return {**session, **sandbox}
 
 
 def openapi_document() -> dict[str, Any]:

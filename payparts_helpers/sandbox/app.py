@@ -1,4 +1,5 @@
-"""The sandbox's HTTP application (Starlette): the contract's two endpoints and /openapi.json.
+"""The sandbox's HTTP application (Starlette): the contract's two endpoints, /openapi.json,
+and the payment side (``payment_routes``: the SDK stand-in and ``/_sandbox/``).
 
 Every answer is JSON; errors use the problem-details shape of Pay.nl's other
 APIs. Checks run in the order a client can act on: fault scenario, method,
@@ -121,6 +122,13 @@ def create_app(
                 "version": __version__,
                 "openapi": "/openapi.json",
                 "endpoints": ["POST /v1/session/start", "GET /v1/session/{sessionId}"],
+                "sandbox": [
+                    "GET /sdk/payparts-sdk.js",
+                    "GET /_sandbox/sessions/{sessionId}/order",
+                    "GET /_sandbox/sessions/{sessionId}/timeline",
+                    "GET /_sandbox/sessions/{sessionId}/deliveries",
+                    "POST /_sandbox/sessions/{sessionId}/outcome",
+                ],
             }
         )
 
