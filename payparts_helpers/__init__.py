@@ -29,6 +29,7 @@ _EXPORTS = {
     "InvalidSessionIdError": ".rules.errors",
     "RequestRejectedError": ".rules.errors",
     "NotFoundError": ".rules.errors",
+    "ConflictError": ".rules.errors",
     "RateLimitError": ".rules.errors",
     "ServerError": ".rules.errors",
     "TransportError": ".rules.errors",

@@ -21,6 +21,7 @@ from payparts_helpers.client.payparts_client import PayPartsClient
 from payparts_helpers.rules import examples
 from payparts_helpers.rules.errors import (
     ConfigurationError,
+    ConflictError,
     InvalidSessionIdError,
     NotFoundError,
     RequestRejectedError,
@@ -28,7 +29,6 @@ from payparts_helpers.rules.errors import (
 )
 from payparts_helpers.rules.sandbox_resources import (
     Delivery,
-    OrderAlreadyFinalError,
     SandboxOrder,
     deliveries_from_json,
     timeline_from_json,
@@ -133,7 +133,7 @@ def test_pending_moves_on_and_a_final_order_refuses_with_the_servers_message(
     assert not client.trigger_outcome(session_id, "pending").is_final
     paid = client.trigger_outcome(session_id, "paid")
     assert paid.is_final
-    with pytest.raises(OrderAlreadyFinalError) as caught:
+    with pytest.raises(ConflictError) as caught:
         client.trigger_outcome(session_id, "denied")
     error = caught.value
     assert error.status_code == 409

@@ -30,6 +30,7 @@ from .._version import __version__
 from ..rules.errors import (
     AuthenticationError,
     ConfigurationError,
+    ConflictError,
     InvalidSessionIdError,
     NotFoundError,
     PayPartsError,
@@ -442,6 +443,8 @@ def _error_for(
         return NotFoundError(
             f"{label}: {detail or 'no such session for this sales location.'}", **common
         )
+    if status == 409:
+        return ConflictError(f"{label}: {detail or 'conflict'}", **common)
     if status == 429:
         seconds = _retry_after_seconds(retry_after)
         hint = f" Retry after {seconds:g} s." if seconds is not None else ""

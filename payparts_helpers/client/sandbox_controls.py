@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..rules.errors import ConfigurationError, PayPartsError, RequestRejectedError, Violation
+from ..rules.errors import ConfigurationError, RequestRejectedError, Violation
 from ..rules.sandbox_resources import (
     OUTCOMES,
     Delivery,
-    OrderAlreadyFinalError,
     SandboxOrder,
     TimelineEvent,
     deliveries_from_json,
@@ -47,7 +46,7 @@ class SandboxControls:
 
         ``outcome`` is one of pending, paid, authorised, denied, cancelled, expired
         (checked here, before anything is sent). An order that is already final is an
-        :class:`OrderAlreadyFinalError` (409) carrying the sandbox's message.
+        :class:`ConflictError` (409) carrying the sandbox's message.
         """
         path = self._sandbox_path("trigger_outcome", session_id, "outcome")
         if outcome not in OUTCOMES:
@@ -56,18 +55,7 @@ class SandboxControls:
                 f"outcome {message}. No request was sent.",
                 violations=[Violation("outcome", message)],
             )
-        try:
-            data = self._request("POST", path, {"outcome": outcome})
-        except PayPartsError as error:
-            if error.status_code == 409 and type(error) is PayPartsError:
-                raise OrderAlreadyFinalError(
-                    error.message,
-                    status_code=409,
-                    violations=error.violations,
-                    raw_body=error.raw_body,
-                ) from None
-            raise
-        return SandboxOrder.from_json(data)
+        return SandboxOrder.from_json(self._request("POST", path, {"outcome": outcome}))
 
     def get_sandbox_order(self, session_id: str) -> SandboxOrder:
         """``GET /_sandbox/sessions/{id}/order``; :class:`NotFoundError` while it has none."""

@@ -110,6 +110,10 @@ class NotFoundError(PayPartsError):
     """404: no such session for this sales location."""
 
 
+class ConflictError(PayPartsError):
+    """409: the request conflicts with the state on the server (the sandbox's order is final)."""
+
+
 class RateLimitError(PayPartsError):
     """429: too many requests; ``retry_after`` is the server's wait in seconds, if given."""
 

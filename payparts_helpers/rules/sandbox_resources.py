@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 
-from .errors import PayPartsError, UnexpectedResponseError
+from .errors import UnexpectedResponseError
 from .money import with_unit
 from .order_status import Category, OrderStatus, describe_status, status_for
 
@@ -27,7 +27,6 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
-    "OrderAlreadyFinalError",
     "SandboxOrder",
     "TimelineEvent",
     "deliveries_from_json",
@@ -39,10 +38,6 @@ OUTCOMES = ("pending", "paid", "authorised", "denied", "cancelled", "expired")
 
 DeliveryState = Literal["pending", "delivered", "failed"]
 DELIVERY_STATES: tuple[DeliveryState, ...] = ("pending", "delivered", "failed")
-
-
-class OrderAlreadyFinalError(PayPartsError):
-    """409 from the sandbox: the session's order already has a final status."""
 
 
 class _Reader:
