@@ -6,7 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .merchants import MerchantFileError, load_merchants
+from .exchange_delivery import DEFAULT_DELAYS, DeliveryPolicy
+from .merchants import load_merchants
 from .server import serve_forever
 from .store import default_db_path
 
@@ -26,17 +27,75 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help='JSON file: a list of {"slCode", "secret", "merchantName"} (default: the demo one)',
     )
+    exchange = parser.add_argument_group("exchange calls")
+    exchange.add_argument(
+        "--exchange-algorithm",
+        choices=("sha256", "sha512"),
+        default="sha256",
+        help="the HMAC hash of the Signature header (default sha256)",
+    )
+    exchange.add_argument(
+        "--exchange-allow",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="also deliver to HOST (repeatable); by default only to loopback addresses",
+    )
+    exchange.add_argument(
+        "--exchange-retry-delays",
+        type=_delays,
+        default=DEFAULT_DELAYS,
+        metavar="S,S,...",
+        help="seconds before each retry of a failed call "
+        f"(default {','.join(f'{d:g}' for d in DEFAULT_DELAYS)}; '' for no retries)",
+    )
+    exchange.add_argument(
+        "--exchange-timeout",
+        type=_positive_seconds,
+        default=5.0,
+        metavar="S",
+        help="seconds the shop has to answer (default 5, as Pay.nl)",
+    )
     return parser
+
+
+def _delays(text: str) -> tuple[float, ...]:
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give seconds separated by commas, such as 60,300,900"
+        ) from None
+    if any(d < 0 for d in delays):
+        raise argparse.ArgumentTypeError("a retry delay cannot be negative")
+    return delays
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    return seconds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         merchants = load_merchants(args.merchants) if args.merchants else None
-        serve_forever(args.host, args.port, args.db, merchants)
-    except MerchantFileError as exc:
+        delivery = DeliveryPolicy(
+            delays=args.exchange_retry_delays,
+            timeout=args.exchange_timeout,
+            algorithm=args.exchange_algorithm,
+            allow_hosts=frozenset(args.exchange_allow),
+        )
+    except ValueError as exc:  # MerchantFileError, or a policy DeliveryPolicy refuses
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        serve_forever(args.host, args.port, args.db, merchants, delivery)
     except OSError as exc:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1

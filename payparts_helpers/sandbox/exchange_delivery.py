@@ -68,8 +68,9 @@ class DeliveryPolicy:
             raise ValueError("delays: no retry delay can be negative")
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}")
-        if self.timeout <= 0 or self.poll_interval <= 0:
-            raise ValueError("timeout and poll_interval must be positive")
+        for name in ("timeout", "poll_interval"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}: give a number of seconds above 0")
         object.__setattr__(self, "delays", tuple(float(d) for d in self.delays))
         object.__setattr__(self, "allow_hosts", frozenset(h.lower() for h in self.allow_hosts))
 
@@ -294,6 +295,7 @@ class DeliveryWorker:
         self, delivery_id: int, session_id: str, attempt: int, result: AttemptResult
     ) -> None:
         now = time.time()
+        started = now - result.duration_ms / 1000  # an attempt is listed when it began
         delays = self.policy.delays
         if result.ok:
             state, next_at = "delivered", None
@@ -310,7 +312,7 @@ class DeliveryWorker:
                     delivery_id,
                     session_id,
                     attempt,
-                    now,
+                    started,
                     result.duration_ms,
                     result.http_status,
                     result.answer,

@@ -16,9 +16,10 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from ..rules.order_model import OrderFacts, exchange_body, new_order_id, timestamp
+from ..rules.order_model import OrderFacts, exchange_body, new_order_id
 from ..rules.order_status import status_for
 
 __all__ = [
@@ -261,10 +262,6 @@ def _record_change(
     )
 
 
-def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None else timestamp(epoch)
-
-
 def _status(code: int) -> dict[str, Any]:
     status = status_for(code)
     return {"code": code, "action": status.action if status else None}
@@ -309,14 +306,13 @@ def load_timeline(conn: sqlite3.Connection, session: tuple[Any, ...]) -> list[di
             )
         )
     events.sort(key=lambda event: (event[0], event[1]))
-    created = {"at": session[4], "kind": "session-created", "detail": "session created"}
+    created_at = datetime.fromisoformat(session[4]).timestamp()
+    created = {"at": _precise(created_at), "kind": "session-created", "detail": "session created"}
     return [created] + [{"at": _precise(at), **event} for at, _, event in events]
 
 
 def _precise(epoch: float) -> str:
     """Timeline times keep milliseconds: events of one payment are milliseconds apart."""
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
 
 
