@@ -107,7 +107,9 @@ def sandbox_paths() -> dict[str, Any]:
     sessions = "/_sandbox/sessions/{sessionId}"
     return {
         f"{sessions}/order": {
-            "get": _owned("getSandboxOrder", "The session's order", _json("The order", "PaymentOrder"))
+            "get": _owned(
+                "getSandboxOrder", "The session's order", _json("The order", "PaymentOrder")
+            )
         },
         f"{sessions}/timeline": {
             "get": _owned(
