@@ -32,8 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    parser = _parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["sandbox"]:  # the sandbox's own parser owns its options
+        from .sandbox.__main__ import main as sandbox_main
+
+        return sandbox_main(arguments[1:], prog="payparts sandbox")
+    args = _parser().parse_args(arguments)
     try:
         return args.run(args)
     except (UsageError, ConfigurationError) as exc:
@@ -57,12 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     strict.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sandbox = commands.add_parser("sandbox", help="run the local sandbox in the foreground")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8765)
-    sandbox.add_argument("--db", default=None)
-    sandbox.add_argument("--merchants", default=None)
-    sandbox.set_defaults(run=_run_sandbox)
+    # Listed for --help only: main() hands "payparts sandbox …" to the sandbox's own parser,
+    # which owns its options (--port, --exchange-…): one list of them, not two.
+    commands.add_parser(
+        "sandbox", help="run the local sandbox in the foreground (see: payparts sandbox --help)"
+    )
 
     create = commands.add_parser("create", parents=[output], help="create a session")
     create.add_argument("--json", metavar="FILE", help="request body from a JSON file ('-': stdin)")
@@ -117,15 +120,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # --- commands ---------------------------------------------------------------------------
-
-
-def _run_sandbox(args: argparse.Namespace) -> int:
-    from .sandbox.__main__ import main as sandbox_main
-
-    forwarded = ["--host", args.host, "--port", str(args.port)]
-    forwarded += ["--db", args.db] if args.db else []
-    forwarded += ["--merchants", args.merchants] if args.merchants else []
-    return sandbox_main(forwarded)
 
 
 def _run_create(args: argparse.Namespace) -> int:

@@ -12,9 +12,9 @@ from .server import serve_forever
 from .store import default_db_path
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python -m payparts_helpers.sandbox") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m payparts_helpers.sandbox",
+        prog=prog,
         description="Serve the local Pay.Parts sandbox. Prints its base URL on the first line.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -81,8 +81,8 @@ def _positive_seconds(text: str) -> float:
     return seconds
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    args = (build_parser(prog) if prog else build_parser()).parse_args(argv)
     try:
         merchants = load_merchants(args.merchants) if args.merchants else None
         delivery = DeliveryPolicy(

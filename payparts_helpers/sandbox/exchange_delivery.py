@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -213,12 +214,34 @@ class DeliveryWorker:
         self._wake.set()
 
     def stop(self) -> None:
-        """Stop claiming; wait for calls being sent (each bounded by the timeout)."""
+        """Send what is due now (for about one timeout), then stop.
+
+        So ``payparts pay`` against a sandbox of its own still delivers before the
+        process exits. Calls not sent by then stay in the outbox for the next start.
+        """
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join()
+        self._drain(time.monotonic() + self.policy.timeout + 1.0)
         self._senders.shutdown(wait=True)
+
+    def _drain(self, deadline: float) -> None:
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                claimed = self._claim(time.time())
+            except Exception:  # the store is gone: the outbox keeps the rest
+                return
+            with self._lock:
+                busy = bool(self._in_flight)
+            if not claimed and not busy:
+                return
+            sending = [self._senders.submit(self._deliver, call) for call in claimed]
+            if sending:
+                futures_wait(sending, timeout=remaining)
+            else:  # only calls sent before stop() are in flight: wait for one to finish
+                self._wake.wait(min(remaining, 0.05))
+                self._wake.clear()
 
     def _run(self) -> None:
         while not self._stop.is_set():
