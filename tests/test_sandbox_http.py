@@ -343,7 +343,7 @@ def test_a_bad_scenario_header_is_a_400_naming_the_header(
 # --- the contract document ----------------------------------------------------------------
 
 
-def test_openapi_document_is_served_and_has_exactly_the_two_endpoints(
+def test_openapi_document_is_served_with_the_contract_and_the_tagged_payment_side(
     sandbox: SandboxHandle,
 ) -> None:
     response = requests.get(f"{sandbox.url}/openapi.json", timeout=10)
@@ -351,10 +351,27 @@ def test_openapi_document_is_served_and_has_exactly_the_two_endpoints(
     document = response.json()
     assert document == openapi_document()
     assert document["openapi"].startswith("3.1")
-    assert {path: set(ops) for path, ops in document["paths"].items()} == {
-        "/v1/session/start": {"post"},
-        "/v1/session/{sessionId}": {"get"},
+    by_tag: dict[str, set[str]] = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            (tag,) = operation["tags"]
+            by_tag.setdefault(tag, set()).add(f"{method.upper()} {path}")
+    assert by_tag == {
+        "session": {"POST /v1/session/start", "GET /v1/session/{sessionId}"},
+        "orders": {"GET /v1/orders/{orderId}/status"},
+        "sandbox": {
+            "GET /_sandbox/sessions/{sessionId}/order",
+            "GET /_sandbox/sessions/{sessionId}/timeline",
+            "GET /_sandbox/sessions/{sessionId}/deliveries",
+            "POST /_sandbox/sessions/{sessionId}/outcome",
+            "POST /_sandbox/sdk/init",
+            "POST /_sandbox/sdk/pay",
+            "POST /_sandbox/sdk/3ds",
+            "POST /_sandbox/sdk/cancel",
+        },
     }
+    # Every sandbox-only path lives under the one prefix Pay.nl never uses.
+    assert all(op.split(" ", 1)[1].startswith("/_sandbox/") for op in by_tag["sandbox"])
 
 
 def test_index_names_the_service_without_credentials(sandbox: SandboxHandle) -> None:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from .errors import Violation
 from .money import currency_codes
-from .sandbox_openapi import SANDBOX_TAG, sandbox_paths, sandbox_schemas
+from .sandbox_openapi import ORDERS_TAG, SANDBOX_TAG, sandbox_paths, sandbox_schemas
 
 __all__ = [
     "MAX_MONEY",
@@ -267,6 +267,7 @@ def _document() -> dict[str, Any]:
         "security": [{"basicAuth": []}],
         "tags": [
             {"name": "session", "description": "Pay.nl's published Pay.Parts session contract"},
+            ORDERS_TAG,
             SANDBOX_TAG,
         ],
         "paths": {

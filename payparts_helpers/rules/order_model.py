@@ -20,15 +20,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
+from .money import format_plain
 from .order_status import status_for
 
 __all__ = [
     "CARD_PAYMENT_METHOD_ID",
     "ORDER_ID_PATTERN",
+    "STATUS_ZERO",
     "OrderFacts",
+    "basic_order_object",
     "exchange_body",
     "exchange_envelope",
+    "legacy_action",
+    "legacy_exchange_form",
     "manual_transfer_code",
     "new_order_id",
     "order_object",
@@ -143,18 +149,69 @@ def order_object(facts: OrderFacts) -> dict[str, Any]:
     }
 
 
-def exchange_envelope(facts: OrderFacts) -> dict[str, Any]:
-    """Pay.nl's signed exchange body: ``{event, type, version, id, object}``."""
+# What an exchange call says instead of the status when the sandbox is told to send code 0:
+# Pay.nl's PHP SDK then asks the order-status API for the real one.
+STATUS_ZERO = {"code": 0, "action": "UNKNOWN"}
+
+
+def exchange_envelope(facts: OrderFacts, *, status_zero: bool = False) -> dict[str, Any]:
+    """Pay.nl's signed exchange body: ``{event, type, version, id, object}``.
+
+    ``status_zero`` replaces the object's ``status`` with code 0 (the sandbox's
+    option to exercise a shop's "ask the order API" path); the rest is the order.
+    """
+    order = order_object(facts)
+    if status_zero:
+        order["status"] = dict(STATUS_ZERO)
     return {
         "event": "status_changed",
         "type": "order",
         "version": 1,
         "id": facts.id,
-        "object": order_object(facts),
+        "object": order,
     }
 
 
-def exchange_body(facts: OrderFacts) -> bytes:
+def exchange_body(facts: OrderFacts, *, status_zero: bool = False) -> bytes:
     """The exact bytes an exchange call sends and signs (compact UTF-8 JSON)."""
-    compact = json.dumps(exchange_envelope(facts), ensure_ascii=False, separators=(",", ":"))
-    return compact.encode("utf-8")
+    envelope = exchange_envelope(facts, status_zero=status_zero)
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def legacy_action(status_code: int) -> str:
+    """The legacy exchange's ``action``: ``new_ppt`` for paid or authorised (as Pay.nl's SDK
+    maps 100 and 95), ``pending``, else ``cancel``."""
+    if status_code in (100, 95):
+        return "new_ppt"
+    return "pending" if status_code > 0 else "cancel"
+
+
+def legacy_exchange_form(facts: OrderFacts) -> bytes:
+    """The unsigned, form-encoded exchange of Pay.nl's legacy modes (``action=…&order_id=…``).
+
+    It carries no signature, so a shop must ask the order-status API what it means.
+    ``amount`` is in major units (``29.99``), ``extra1`` the reference: sandbox choices.
+    """
+    fields = {
+        "action": legacy_action(facts.status_code),
+        "order_id": facts.order_id,
+        "amount": format_plain(facts.amount_value, facts.currency),
+        "extra1": facts.reference or "",
+        "extra2": "",
+        "extra3": "",
+    }
+    return urlencode(fields).encode("ascii")
+
+
+def basic_order_object(facts: OrderFacts) -> dict[str, Any]:
+    """What the order-status API shows without credentials: status and payment methods only."""
+    order = order_object(facts)
+    return {
+        "id": order["id"],
+        "orderId": order["orderId"],
+        "status": order["status"],
+        "payments": [
+            {"paymentMethod": payment["paymentMethod"], "status": payment["status"]}
+            for payment in order["payments"]
+        ],
+    }

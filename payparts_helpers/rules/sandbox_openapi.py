@@ -1,7 +1,10 @@
-"""The OpenAPI description of the sandbox's payment side: ``/_sandbox/`` and the SDK stand-in.
+"""The OpenAPI description of the sandbox's payment side: Pay.nl's order-status API,
+``/_sandbox/`` and the SDK stand-in.
 
-Tagged ``sandbox`` (none of it exists on Pay.nl's hosts) and merged into the one
-document :mod:`.contract` serves, so schemathesis and the tests read one truth.
+``GET /v1/orders/{orderId}/status`` is tagged ``orders`` (Pay.nl serves it from
+connect.pay.nl); the rest is tagged ``sandbox`` (none of it exists on Pay.nl's
+hosts). All of it is merged into the one document :mod:`.contract` serves, so
+schemathesis and the tests read one truth.
 The ``PaymentOrder`` and ``ExchangeEnvelope`` schemas hold the field types Pay.nl's PHP
 SDK requires of an order (docs/reference/known-facts.md): the exchange bodies
 and the order answers are validated against them.
@@ -16,7 +19,15 @@ from typing import Any
 from .order_model import ORDER_ID_PATTERN
 from .test_cards import TEST_CARDS, THREE_DS_RESULTS
 
-__all__ = ["SANDBOX_TAG", "sandbox_paths", "sandbox_schemas"]
+__all__ = ["ORDERS_TAG", "SANDBOX_TAG", "sandbox_paths", "sandbox_schemas"]
+
+ORDERS_TAG = {
+    "name": "orders",
+    "description": (
+        "Pay.nl's order-status API (https://connect.pay.nl), which Pay.nl's own SDK and "
+        "plugins ask before trusting a payment; the sandbox serves it on its own port."
+    ),
+}
 
 SANDBOX_TAG = {
     "name": "sandbox",
@@ -103,9 +114,43 @@ def _sdk(operation_id: str, summary: str, request: str, ok: str) -> dict[str, An
     }
 
 
+def _order_status_path() -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": ["orders"],
+            "operationId": "getOrderStatus",
+            "summary": "An order's status: the whole order with credentials, the basics without",
+            "security": [{"basicAuth": []}, {}],
+            "parameters": [
+                {
+                    "name": "orderId",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The order's orderId (51234567890X1a2b) or its id (a UUID).",
+                }
+            ],
+            "responses": {
+                "200": {
+                    "description": "The order (without credentials: status and payment methods)",
+                    "content": {
+                        "application/json": {
+                            "schema": {"oneOf": [_ref("PaymentOrder"), _ref("PaymentOrderBasics")]}
+                        }
+                    },
+                },
+                "400": _problem("A Sandbox-Scenario header the sandbox does not know"),
+                "404": _problem("No such order for this sales location"),
+                **_AUTH_ERRORS,
+            },
+        }
+    }
+
+
 def sandbox_paths() -> dict[str, Any]:
     sessions = "/_sandbox/sessions/{sessionId}"
     return {
+        "/v1/orders/{orderId}/status": _order_status_path(),
         f"{sessions}/order": {
             "get": _owned(
                 "getSandboxOrder", "The session's order", _json("The order", "PaymentOrder")
@@ -349,6 +394,18 @@ def sandbox_schemas() -> dict[str, Any]:
                 "version": {"const": 1},
                 "id": {"type": "string", "format": "uuid"},
                 "object": _ref("PaymentOrder"),
+            },
+        },
+        "PaymentOrderBasics": {
+            "type": "object",
+            "description": "What the order-status API shows without credentials.",
+            "required": ["id", "orderId", "status", "payments"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "orderId": {"type": "string", "pattern": ORDER_ID_PATTERN},
+                "status": _ref("OrderStatusValue"),
+                "payments": {"type": "array", "items": {"type": "object"}},
             },
         },
         "Timeline": _timeline_schema(),

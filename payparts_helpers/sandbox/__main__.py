@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .exchange_delivery import DEFAULT_DELAYS, DeliveryPolicy
+from .exchange_delivery import DEFAULT_DELAYS, EXCHANGE_FORMS, DeliveryPolicy
 from .merchants import load_merchants
 from .server import serve_forever
 from .store import default_db_path
@@ -33,6 +33,14 @@ def build_parser(prog: str = "python -m payparts_helpers.sandbox") -> argparse.A
         choices=("sha256", "sha512"),
         default="sha256",
         help="the HMAC hash of the Signature header (default sha256)",
+    )
+    exchange.add_argument(
+        "--exchange-form",
+        choices=EXCHANGE_FORMS,
+        default="signed",
+        help="signed (default, Pay.nl's signed JSON), unsigned (the legacy form-encoded "
+        "call) or status-0 (signed, status code 0): the last two make a shop ask the "
+        "order-status API",
     )
     exchange.add_argument(
         "--exchange-allow",
@@ -89,6 +97,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
             delays=args.exchange_retry_delays,
             timeout=args.exchange_timeout,
             algorithm=args.exchange_algorithm,
+            form=args.exchange_form,
             allow_hosts=frozenset(args.exchange_allow),
         )
     except ValueError as exc:  # MerchantFileError, or a policy DeliveryPolicy refuses

@@ -41,6 +41,7 @@ from .answers import (
 )
 from .exchange_delivery import DeliveryPolicy
 from .merchants import DEMO_MERCHANT, Merchant, MerchantDirectory
+from .order_routes import order_routes
 from .payment_routes import Payments, payment_routes
 from .store import SessionStore, StoredSession, default_db_path, utc_now
 
@@ -121,7 +122,11 @@ def create_app(
                 "service": "Pay.Parts sandbox",
                 "version": __version__,
                 "openapi": "/openapi.json",
-                "endpoints": ["POST /v1/session/start", "GET /v1/session/{sessionId}"],
+                "endpoints": [
+                    "POST /v1/session/start",
+                    "GET /v1/session/{sessionId}",
+                    "GET /v1/orders/{orderId}/status",
+                ],
                 "sandbox": [
                     "GET /sdk/payparts-sdk.js",
                     "GET /_sandbox/sessions/{sessionId}/order",
@@ -150,6 +155,7 @@ def create_app(
             Route("/v1/session/{session_id}", get_session, methods=["GET"]),
             Route("/", index, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
+            *order_routes(store, directory),
             *payment_routes(payments),
         ],
         exception_handlers={HTTPException: http_error, Exception: unexpected_error},

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .._version import __version__
@@ -32,6 +32,7 @@ from ..rules.exchange_signing import ALGORITHMS, DEFAULT_ALGORITHM
 
 __all__ = [
     "DEFAULT_DELAYS",
+    "EXCHANGE_FORMS",
     "AttemptResult",
     "DeliveryPolicy",
     "DeliveryWorker",
@@ -41,6 +42,8 @@ __all__ = [
 # Pay.nl's recommended retry scheme is "6 times within 2 hours": the first try at
 # once, then retries after 1 min, 5 min, 15 min, 30 min and 1 h (a sandbox assumption).
 DEFAULT_DELAYS: tuple[float, ...] = (60.0, 300.0, 900.0, 1800.0, 3600.0)
+ExchangeForm = Literal["signed", "unsigned", "status-0"]
+EXCHANGE_FORMS: tuple[ExchangeForm, ...] = ("signed", "unsigned", "status-0")
 _ANSWER_EXCERPT = 200
 _MAX_ANSWER = 64 * 1024
 
@@ -54,6 +57,9 @@ class DeliveryPolicy:
     ``timeout``: seconds the shop has to answer (Pay.nl waits at most 5).
     ``algorithm``: the HMAC's hash, ``sha256`` or ``sha512``.
     ``allow_hosts``: hosts beyond loopback that calls may go to.
+    ``form``: ``signed`` (Pay.nl's signed JSON), ``unsigned`` (the legacy form-encoded
+    call, no signature) or ``status-0`` (signed, but status code 0): the last two make
+    a shop take its "ask the order-status API" path.
     ``poll_interval``: how often the worker looks for work other sandboxes on the
     same file left, and for sessions whose ``expire`` passed.
     """
@@ -63,10 +69,13 @@ class DeliveryPolicy:
     algorithm: str = DEFAULT_ALGORITHM
     allow_hosts: frozenset[str] = frozenset()
     poll_interval: float = 1.0
+    form: ExchangeForm = "signed"
 
     def __post_init__(self) -> None:
         if any(d < 0 for d in self.delays):
             raise ValueError("delays: no retry delay can be negative")
+        if self.form not in EXCHANGE_FORMS:
+            raise ValueError(f"form must be one of {', '.join(EXCHANGE_FORMS)}")
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}")
         for name in ("timeout", "poll_interval"):

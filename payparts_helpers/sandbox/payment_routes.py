@@ -27,7 +27,7 @@ from starlette.routing import Route
 from ..rules.errors import TokenDecodeError, Violation
 from ..rules.exchange_signing import sign_exchange
 from ..rules.money import format_display
-from ..rules.order_model import OrderFacts, order_object
+from ..rules.order_model import OrderFacts, exchange_body, legacy_exchange_form, order_object
 from ..rules.order_status import status_for
 from ..rules.session_token import decode_session_token
 from ..rules.test_cards import TEST_CARDS, THREE_DS_RESULTS, card_by_id, three_ds_result_code
@@ -83,18 +83,24 @@ class Payments:
         )
         self._next_sweep = 0.0
 
-    def sign(self, sl_code: str, body: bytes) -> dict[str, str]:
-        merchant = self.directory.get(sl_code)
+    def encode(self, order: OrderFacts) -> tuple[dict[str, str], bytes]:
+        """The exchange call reporting ``order``, in the policy's form: headers and body."""
+        if self.policy.form == "unsigned":
+            body = legacy_exchange_form(order)
+            return {"Content-Type": "application/x-www-form-urlencoded"}, body
+        merchant = self.directory.get(order.sl_code)
         if merchant is None:
-            raise SessionGone(f"this sandbox does not know sales location {sl_code}")
-        return sign_exchange(body, sl_code, merchant.secret, self.policy.algorithm)
+            raise SessionGone(f"this sandbox does not know sales location {order.sl_code}")
+        body = exchange_body(order, status_zero=self.policy.form == "status-0")
+        signature = sign_exchange(body, order.sl_code, merchant.secret, self.policy.algorithm)
+        return {"Content-Type": "application/json", **signature}, body
 
     async def change(
         self, session_id: str, sl_code: str | None, change: StatusChange
     ) -> OrderFacts:
         """Apply ``change`` and return the order once committed; the worker sends the call."""
         order = await self.store.write_async(
-            lambda conn: apply_status(conn, session_id, sl_code, change, time.time(), self.sign)
+            lambda conn: apply_status(conn, session_id, sl_code, change, time.time(), self.encode)
         )
         self.worker.wake()
         return order
@@ -114,7 +120,7 @@ class Payments:
             try:
                 self.store.write(
                     lambda conn, sid=session_id: apply_status(
-                        conn, sid, None, expired, time.time(), self.sign
+                        conn, sid, None, expired, time.time(), self.encode
                     )
                 ).result()
             except OrderConflict:  # final already (paid meanwhile): nothing left to expire

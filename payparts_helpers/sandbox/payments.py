@@ -19,19 +19,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..rules.order_model import OrderFacts, exchange_body, new_order_id
+from ..rules.order_model import OrderFacts, new_order_id
 from ..rules.order_status import status_for
 
 __all__ = [
     "OUTCOMES",
+    "Encoder",
     "OrderConflict",
     "SessionGone",
-    "Signer",
     "StatusChange",
     "apply_status",
     "is_final",
     "load_deliveries",
     "load_order",
+    "load_order_by_ref",
     "load_session_row",
     "load_timeline",
 ]
@@ -47,8 +48,8 @@ OUTCOMES: dict[str, int] = {
     "expired": -80,
 }
 
-# (sl_code, body) -> the headers to send with it: signature headers, or none.
-Signer = Callable[[str, bytes], dict[str, str]]
+# (the order as the call reports it) -> the headers and the exact body of its exchange call.
+Encoder = Callable[[OrderFacts], tuple[dict[str, str], bytes]]
 
 
 class OrderConflict(Exception):  # noqa: N818 - read as "a conflict", answered with 409
@@ -138,6 +139,21 @@ def load_order(
     return _facts(order, json.loads(session[3]), session[5]), bool(order[5])
 
 
+def load_order_by_ref(conn: sqlite3.Connection, ref: str) -> OrderFacts | None:
+    """The order whose ``orderId`` or ``id`` (UUID) is ``ref``, whoever owns it."""
+    order = conn.execute(
+        f"SELECT {_ORDER_COLUMNS}, session_id FROM orders "  # noqa: S608 - constant columns
+        "WHERE order_id = ? OR uuid = ?",
+        (ref, ref),
+    ).fetchone()
+    if order is None:
+        return None
+    session = load_session_row(conn, order[-1])
+    if session is None:
+        return None
+    return _facts(order[:-1], json.loads(session[3]), session[5])
+
+
 def _unique_order_id(conn: sqlite3.Connection) -> str:
     while True:  # 6·10^10·65536 ids: a clash is rare, never repeated for long
         candidate = new_order_id()
@@ -151,7 +167,7 @@ def apply_status(
     sl_code: str | None,
     change: StatusChange,
     now: float,
-    sign: Signer,
+    encode: Encoder,
 ) -> OrderFacts:
     """Move the session's order to ``change.code`` (creating the order), in the caller's
     transaction; queue one signed exchange call per status it passes through.
@@ -209,7 +225,7 @@ def apply_status(
     if is_final(current[4]) or current[4] == 95:  # paid, authorised or over: no expiry any more
         conn.execute("DELETE FROM open_expiries WHERE session_id = ?", (session_id,))
     for code, _ in steps:
-        _record_change(conn, session, request, current, code, change.source, now, sign)
+        _record_change(conn, session, request, current, code, change.source, now, encode)
     return _facts(current, request, session[5])
 
 
@@ -235,7 +251,7 @@ def _record_change(
     code: int,
     source: str,
     now: float,
-    sign: Signer,
+    encode: Encoder,
 ) -> None:
     """One timeline event and one exchange call (as the order was at ``code``)."""
     conn.execute(
@@ -245,7 +261,7 @@ def _record_change(
     snapshot = _facts((*order[:4], code, *order[5:]), request, session[5])
     if not is_final(code) and code != 95:
         snapshot = OrderFacts(**{**snapshot.__dict__, "completed_at": None})
-    body = exchange_body(snapshot)
+    headers, body = encode(snapshot)
     conn.execute(
         "INSERT INTO deliveries (session_id, order_id, status_code, url, headers_json, body, "
         "state, attempts, next_at, created_at) VALUES (?,?,?,?,?,?, 'pending', 0, ?, ?)",
@@ -254,7 +270,7 @@ def _record_change(
             order[0],
             code,
             request["exchangeUrl"],
-            json.dumps(sign(session[1], body)),
+            json.dumps(headers),
             body,
             now,
             now,
