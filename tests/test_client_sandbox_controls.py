@@ -27,9 +27,9 @@ from payparts_helpers.rules.errors import (
     RequestRejectedError,
     UnexpectedResponseError,
 )
+from payparts_helpers.rules.resources import PaymentOrder
 from payparts_helpers.rules.sandbox_resources import (
     Delivery,
-    SandboxOrder,
     deliveries_from_json,
     timeline_from_json,
 )
@@ -341,7 +341,7 @@ DELIVERY = {
 
 
 def test_a_well_formed_order_reads_and_displays() -> None:
-    order = SandboxOrder.from_json(ORDER)
+    order = PaymentOrder.from_json(ORDER)
     assert (
         order.display()
         == "order 51234567890X1a2b: 100 PAID (paid), 2999 (29.99 EUR), reference REF-12345"
@@ -362,7 +362,7 @@ def test_a_malformed_order_names_the_field(change: Callable[[dict], object], nam
     order = json.loads(json.dumps(ORDER))
     change(order)
     with pytest.raises(UnexpectedResponseError, match=re.escape(named)):
-        SandboxOrder.from_json(order)
+        PaymentOrder.from_json(order)
 
 
 def test_a_malformed_delivery_names_its_path() -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..rules.errors import ConfigurationError, RequestRejectedError, Violation
+from ..rules.resources import PaymentOrder
 from ..rules.sandbox_resources import (
     OUTCOMES,
     Delivery,
-    SandboxOrder,
     TimelineEvent,
     deliveries_from_json,
     timeline_from_json,
@@ -41,7 +41,7 @@ class SandboxControls:
 
         def _checked_session_id(self, session_id: object) -> str: ...
 
-    def trigger_outcome(self, session_id: str, outcome: str) -> SandboxOrder:
+    def trigger_outcome(self, session_id: str, outcome: str) -> PaymentOrder:
         """``POST /_sandbox/sessions/{id}/outcome``: the order after the change.
 
         ``outcome`` is one of pending, paid, authorised, denied, cancelled, expired
@@ -55,12 +55,12 @@ class SandboxControls:
                 f"outcome {message}. No request was sent.",
                 violations=[Violation("outcome", message)],
             )
-        return SandboxOrder.from_json(self._request("POST", path, {"outcome": outcome}))
+        return PaymentOrder.from_json(self._request("POST", path, {"outcome": outcome}))
 
-    def get_sandbox_order(self, session_id: str) -> SandboxOrder:
+    def get_sandbox_order(self, session_id: str) -> PaymentOrder:
         """``GET /_sandbox/sessions/{id}/order``; :class:`NotFoundError` while it has none."""
         path = self._sandbox_path("get_sandbox_order", session_id, "order")
-        return SandboxOrder.from_json(self._request("GET", path, None))
+        return PaymentOrder.from_json(self._request("GET", path, None))
 
     def get_timeline(self, session_id: str) -> list[TimelineEvent]:
         """``GET /_sandbox/sessions/{id}/timeline``: what happened to the session, oldest first."""

@@ -18,7 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["STATUSES", "Category", "OrderStatus", "describe_status", "status_for"]
+__all__ = [
+    "OUTCOME_CODES",
+    "STATUSES",
+    "Category",
+    "OrderStatus",
+    "describe_status",
+    "status_for",
+]
 
 Category = Literal[
     "pending",
@@ -82,6 +89,18 @@ STATUSES: dict[int, OrderStatus] = _table(
     (-80, "EXPIRED", "cancelled"),
     (-90, "CANCEL", "cancelled"),
 )
+
+
+# The outcomes the sandbox can be told to give an order (POST /_sandbox/…/outcome,
+# payparts pay --outcome), and the code each ends in.
+OUTCOME_CODES: dict[str, int] = {
+    "pending": 20,
+    "paid": 100,
+    "authorised": 95,
+    "denied": -63,
+    "cancelled": -90,
+    "expired": -80,
+}
 
 
 def status_for(code: object) -> OrderStatus | None:

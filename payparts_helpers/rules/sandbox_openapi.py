@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .order_model import ORDER_ID_PATTERN
+from .order_status import OUTCOME_CODES
 from .test_cards import TEST_CARDS, THREE_DS_RESULTS
 
 __all__ = ["ORDERS_TAG", "SANDBOX_TAG", "sandbox_paths", "sandbox_schemas"]
@@ -36,7 +37,6 @@ SANDBOX_TAG = {
         "order, timeline and exchange deliveries, and triggering an outcome."
     ),
 }
-OUTCOME_NAMES = ["pending", "paid", "authorised", "denied", "cancelled", "expired"]
 _SESSION_ID_PATTERN = "^[0-9a-f]{32}$"
 
 
@@ -413,7 +413,7 @@ def sandbox_schemas() -> dict[str, Any]:
         "OutcomeRequest": {
             "type": "object",
             "required": ["outcome"],
-            "properties": {"outcome": {"enum": OUTCOME_NAMES}},
+            "properties": {"outcome": {"enum": list(OUTCOME_CODES)}},
         },
         "SdkInit": _token_body(),
         "SdkPay": _token_body(testCard={"enum": [card.test_card for card in TEST_CARDS]}),

@@ -28,14 +28,13 @@ from ..rules.errors import TokenDecodeError, Violation
 from ..rules.exchange_signing import sign_exchange
 from ..rules.money import format_display
 from ..rules.order_model import OrderFacts, exchange_body, legacy_exchange_form, order_object
-from ..rules.order_status import status_for
+from ..rules.order_status import OUTCOME_CODES, status_for
 from ..rules.session_token import decode_session_token
 from ..rules.test_cards import TEST_CARDS, THREE_DS_RESULTS, card_by_id, three_ds_result_code
 from .answers import Rejection, admit, json_response, problem, read_limited
 from .exchange_delivery import DeliveryPolicy, DeliveryWorker
 from .merchants import Merchant, MerchantDirectory
 from .payments import (
-    OUTCOMES,
     PENDING,
     OrderConflict,
     SessionGone,
@@ -364,15 +363,15 @@ def payment_routes(payments: Payments) -> list[Route]:
         except Rejection as rejection:
             return rejection.response
         outcome = body.get("outcome")
-        if outcome not in OUTCOMES:
-            choices = ", ".join(OUTCOMES)
+        if outcome not in OUTCOME_CODES:
+            choices = ", ".join(OUTCOME_CODES)
             return problem(
                 422,
                 "Unknown outcome",
                 f"outcome must be one of {choices}.",
                 [Violation("outcome", f"must be one of {choices}", "UNKNOWN_VALUE")],
             )
-        code = OUTCOMES[outcome]
+        code = OUTCOME_CODES[outcome]
         change = StatusChange(code, "trigger", via_pending=code != -80)
         try:
             order = await payments.change(session[0], merchant.sl_code, change)

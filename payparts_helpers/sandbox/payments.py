@@ -23,7 +23,6 @@ from ..rules.order_model import OrderFacts, new_order_id
 from ..rules.order_status import status_for
 
 __all__ = [
-    "OUTCOMES",
     "Encoder",
     "OrderConflict",
     "SessionGone",
@@ -38,16 +37,6 @@ __all__ = [
 ]
 
 PENDING = 20
-# What POST /_sandbox/sessions/{id}/outcome accepts, and the code each ends in.
-OUTCOMES: dict[str, int] = {
-    "pending": PENDING,
-    "paid": 100,
-    "authorised": 95,
-    "denied": -63,
-    "cancelled": -90,
-    "expired": -80,
-}
-
 # (the order as the call reports it) -> the headers and the exact body of its exchange call.
 Encoder = Callable[[OrderFacts], tuple[dict[str, str], bytes]]
 
