@@ -27,6 +27,7 @@ _EXPORTS = {
     "AuthenticationError": ".rules.errors",
     "ConfigurationError": ".rules.errors",
     "InvalidSessionIdError": ".rules.errors",
+    "InvalidOrderIdError": ".rules.errors",
     "RequestRejectedError": ".rules.errors",
     "NotFoundError": ".rules.errors",
     "ConflictError": ".rules.errors",

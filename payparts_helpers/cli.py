@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PayPartsError as exc:
         print(f"payparts: {exc}", file=sys.stderr)
         return EXIT_NO
+    except BrokenPipeError:  # `payparts … | head` closed the pipe: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,13 +97,16 @@ def _parser() -> argparse.ArgumentParser:
     listen.add_argument("--path", default="/exchange", help="URL path (default /exchange)")
     listen.set_defaults(run=_run_listen)
 
-    # The sandbox's own controls; "text" is these commands' name for the table output.
-    sandbox_output = argparse.ArgumentParser(add_help=False)
-    sandbox_output.add_argument(
-        "--format", choices=("text", "table", "json"), default="text", help="output (default: text)"
+    order = commands.add_parser(
+        "order",
+        parents=[output],
+        help="an order's status from Pay.nl's order API (the sandbox serves it too)",
     )
+    order.add_argument("order_id", help="the orderId (51234567890X1a2b) or the order's id")
+    order.set_defaults(run=_run_order)
+
     pay = commands.add_parser(
-        "pay", parents=[sandbox_output], help="sandbox only: set a session's payment outcome"
+        "pay", parents=[output], help="sandbox only: set a session's payment outcome"
     )
     pay.add_argument("session_id")
     pay.add_argument("--outcome", required=True, choices=OUTCOMES, help="the order's new status")
@@ -107,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
 
     deliveries = commands.add_parser(
         "deliveries",
-        parents=[sandbox_output],
+        parents=[output],
         help="sandbox only: a session's exchange calls and every attempt",
     )
     deliveries.add_argument("session_id")
@@ -181,6 +188,13 @@ def _run_lint(args: argparse.Namespace) -> int:
     return _verdict(findings, args.strict)
 
 
+def _run_order(args: argparse.Namespace) -> int:
+    with _client() as client:
+        order = client.get_order_status(args.order_id)
+    _emit(args, order.raw, lambda: _order_table(order))
+    return EXIT_OK
+
+
 def _run_pay(args: argparse.Namespace) -> int:
     with _client() as client:
         order = client.trigger_outcome(args.session_id, args.outcome)
@@ -215,6 +229,8 @@ def _run_listen(args: argparse.Namespace) -> int:
             port=args.port,
             path=args.path,
             on_call=lambda call: print(_call_line(call), flush=True),
+            # A correct shop asks the order-status API about unsigned and status-0 calls.
+            confirm_with=_client().get_order_status,
         )
     except OSError as exc:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
@@ -235,7 +251,17 @@ def _call_line(call: Any) -> str:
     from .rules.order_status import describe_status
 
     when = call.received_at.strftime("%H:%M:%S")
-    answer = f"→ {call.status} result {str(call.answer.get('result')).lower()}"
+    said = call.answer if isinstance(call.answer, str) else call.answer.get("result")
+    answer = f"→ {call.status} " + (
+        said if isinstance(said, str) else f"result {str(said).lower()}"
+    )
+    if call.confirmed is not None:  # unsigned or status 0: the order-status API was asked
+        order = call.confirmed
+        how = "unsigned" if not call.verdict.valid else f"valid {call.verdict.algorithm}, status 0"
+        return (
+            f"{when}  {how}, confirmed by the order API  order {order.order_id}  "
+            f"{order.status_text}  {order.amount_text}  {answer}"
+        )
     if not call.verdict.valid:
         return f"{when}  REFUSED  {call.verdict.message}  {answer}"
     order = call.object or {}
@@ -358,6 +384,8 @@ def _order_table(order: Any) -> str:
             ("id", order.id),
             ("status", order.status_text),
             ("amount", order.amount_text),
+            ("authorised", order.money_text(order.authorized_value)),
+            ("captured", order.money_text(order.captured_value)),
             ("reference", order.reference),
         ]
     )

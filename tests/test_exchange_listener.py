@@ -9,8 +9,11 @@ import pytest
 import requests
 
 from payparts_helpers.client.exchange_listener import ExchangeListener
+from payparts_helpers.client.payparts_client import PayPartsClient
 from payparts_helpers.rules.errors import ConfigurationError
+from payparts_helpers.rules.examples import DEMO_SECRET, DEMO_SL_CODE
 from payparts_helpers.rules.exchange_signing import sign_exchange
+from payparts_helpers.sandbox import start_sandbox
 
 SL_CODE = "SL-1234-4321"
 SECRET = "listener-marker-secret-9f1c"
@@ -123,3 +126,78 @@ def test_it_listens_on_this_machine_only_and_needs_a_secret() -> None:
         ExchangeListener(SECRET, host="0.0.0.0")
     with pytest.raises(ConfigurationError, match="secret"):
         ExchangeListener("")
+
+
+# --- unsigned and status-0 calls: a correct shop asks the order-status API ---------------
+
+
+@pytest.fixture
+def paid_order_in_sandbox(tmp_path) -> Iterator[tuple[PayPartsClient, str]]:
+    """A sandbox holding one paid order (its own calls go nowhere), and a client for it."""
+    with start_sandbox(port=0, db_path=tmp_path / "orders.sqlite3") as sandbox:
+        with PayPartsClient(DEMO_SL_CODE, DEMO_SECRET, base_url=sandbox.url) as client:
+            created = client.create_session(
+                {
+                    "returnUrl": "https://shop.nl/return",
+                    "exchangeUrl": "http://127.0.0.1:9/nobody-listens",
+                    "amount": {"value": 2999, "currency": "EUR"},
+                }
+            )
+            order = client.trigger_outcome(created.session_id, "paid")
+            yield client, order.order_id
+
+
+def test_an_unsigned_legacy_call_is_answered_from_the_order_api(
+    paid_order_in_sandbox: tuple[PayPartsClient, str],
+) -> None:
+    client, order_id = paid_order_in_sandbox
+    with ExchangeListener(DEMO_SECRET, confirm_with=client.get_order_status) as listener:
+        # What the call claims (pending) is not what the listener trusts.
+        legacy = f"action=pending&order_id={order_id}&extra1=".encode()
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        answer = post(listener, legacy, form)
+        assert answer.status_code == 200
+        assert answer.text == "TRUE| the order-status API says 100 PAID (paid)"
+        (call,) = listener.wait_for_calls(1)
+    assert not call.verdict.valid
+    assert call.verdict.problem == "missing-header"
+    assert call.body is None  # the unsigned body was never taken as the order
+    assert call.confirmed is not None
+    assert call.confirmed.status_code == 100
+
+
+def test_a_signed_call_with_status_zero_is_confirmed_with_the_order_api(
+    paid_order_in_sandbox: tuple[PayPartsClient, str],
+) -> None:
+    client, order_id = paid_order_in_sandbox
+    zero = json.dumps({"object": {**ORDER, "orderId": order_id, "status": {"code": 0}}}).encode()
+    with ExchangeListener(
+        DEMO_SECRET, key_id=DEMO_SL_CODE, confirm_with=client.get_order_status
+    ) as listener:
+        answer = post(listener, zero, sign_exchange(zero, DEMO_SL_CODE, DEMO_SECRET))
+        (call,) = listener.wait_for_calls(1)
+    assert answer.json() == {
+        "result": True,
+        "description": "the order-status API says 100 PAID (paid)",
+    }
+    assert call.confirmed is not None
+    assert call.confirmed.order_id == order_id
+
+
+def test_an_unsigned_call_for_an_order_the_api_does_not_know_is_refused(
+    paid_order_in_sandbox: tuple[PayPartsClient, str],
+) -> None:
+    client, _ = paid_order_in_sandbox
+    with ExchangeListener(DEMO_SECRET, confirm_with=client.get_order_status) as listener:
+        answer = post(listener, b"action=new_ppt&order_id=41234567890X0000", {})
+        (call,) = listener.wait_for_calls(1)
+    assert answer.text.startswith("FALSE| the order-status API did not confirm order")
+    assert call.confirmed is None
+
+
+def test_without_confirm_with_an_unsigned_call_is_simply_refused(
+    listener: ExchangeListener,
+) -> None:
+    answer = post(listener, b"action=new_ppt&order_id=41234567890X0000", {})
+    assert answer.status_code == 403
+    assert answer.json()["result"] is False

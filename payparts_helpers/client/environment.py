@@ -1,7 +1,8 @@
 """Which Pay.Parts to talk to: sandbox, beta or production, chosen by configuration alone.
 
 Reads ``PAYPARTS_ENV`` (``sandbox`` default, ``beta``, ``production``),
-``PAYPARTS_SL_CODE``, ``PAYPARTS_SECRET`` and ``PAYPARTS_BASE_URL`` from the
+``PAYPARTS_SL_CODE``, ``PAYPARTS_SECRET``, ``PAYPARTS_BASE_URL`` and
+``PAYPARTS_ORDERS_URL`` (where Pay.nl's order-status API lives) from the
 process environment, falling back to a ``.env`` file (the environment wins).
 In the sandbox, with no base URL, one embedded sandbox per process is started
 on a free loopback port with the demo credentials; it shares the per-user
@@ -31,9 +32,11 @@ __all__ = [
     "DEMO_CREDENTIALS",
     "ENVIRONMENT_CREDENTIALS",
     "FOREGROUND_SANDBOX_URL",
+    "ORDERS_URL",
     "ClientSettings",
     "embedded_sandbox_url",
     "is_loopback_url",
+    "orders_url_for",
     "read_configuration",
     "resolve_settings",
     "running_embedded_sandbox",
@@ -44,6 +47,8 @@ BASE_URLS = {
     "production": "https://parts.pay.nl",
 }
 ENVIRONMENTS = ("sandbox", *BASE_URLS)
+# Pay.nl's order-status API is on another host than Pay.Parts; the sandbox serves both.
+ORDERS_URL = "https://connect.pay.nl"
 
 # Where a client's credentials came from, in the words a refusal tells the user.
 DEMO_CREDENTIALS = "the sandbox's demo credentials"
@@ -55,13 +60,21 @@ FOREGROUND_SANDBOX_URL = "http://127.0.0.1:8765"
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """Resolved configuration. ``base_url`` is None for the embedded sandbox."""
+    """Resolved configuration. ``base_url`` is None for the embedded sandbox;
+    ``orders_url`` None means "where ``base_url`` points" (see :func:`orders_url_for`)."""
 
     environment: str
     base_url: str | None
     sl_code: str
     secret: str = field(repr=False)
     credentials_source: str = ENVIRONMENT_CREDENTIALS
+    orders_url: str | None = None
+
+
+def orders_url_for(base_url: str) -> str:
+    """Where the order-status API is for a client of ``base_url``: Pay.nl's own host for
+    Pay.nl's Pay.Parts hosts, else ``base_url`` itself (a sandbox serves both APIs)."""
+    return ORDERS_URL if base_url.rstrip("/") in BASE_URLS.values() else base_url
 
 
 def resolve_settings(
@@ -76,6 +89,7 @@ def resolve_settings(
             f"PAYPARTS_ENV={environment!r} is not one of {', '.join(ENVIRONMENTS)}"
         )
     base_url = (values.get("PAYPARTS_BASE_URL") or "").strip().rstrip("/") or None
+    orders_url = (values.get("PAYPARTS_ORDERS_URL") or "").strip().rstrip("/") or None
     sl_code = (values.get("PAYPARTS_SL_CODE") or "").strip()
     secret = values.get("PAYPARTS_SECRET") or ""
     if environment == "sandbox":
@@ -83,9 +97,9 @@ def resolve_settings(
         # environment (perhaps beta's) are used only for a sandbox at PAYPARTS_BASE_URL.
         if base_url is None or not (sl_code and secret):
             return ClientSettings(
-                environment, base_url, DEMO_SL_CODE, DEMO_SECRET, DEMO_CREDENTIALS
+                environment, base_url, DEMO_SL_CODE, DEMO_SECRET, DEMO_CREDENTIALS, orders_url
             )
-        return ClientSettings(environment, base_url, sl_code, secret)
+        return ClientSettings(environment, base_url, sl_code, secret, orders_url=orders_url)
     missing = [
         name
         for name, value in (("PAYPARTS_SL_CODE", sl_code), ("PAYPARTS_SECRET", secret))
@@ -96,7 +110,13 @@ def resolve_settings(
             f"PAYPARTS_ENV={environment} needs {' and '.join(missing)} "
             "(set them in the environment or in a .env file)"
         )
-    return ClientSettings(environment, base_url or BASE_URLS[environment], sl_code, secret)
+    return ClientSettings(
+        environment,
+        base_url or BASE_URLS[environment],
+        sl_code,
+        secret,
+        orders_url=orders_url or ORDERS_URL,
+    )
 
 
 def read_configuration(

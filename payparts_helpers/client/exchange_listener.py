@@ -27,9 +27,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
-from ..rules.errors import ConfigurationError
+from ..rules.errors import ConfigurationError, PayPartsError
 from ..rules.exchange_signing import SignatureVerdict, verify_exchange_signature
+from ..rules.resources import PaymentOrder
 
 if TYPE_CHECKING:
     import pandas
@@ -46,7 +48,8 @@ class ExchangeCall:
 
     ``object`` is the body's ``object`` parsed from JSON, only when the signature
     held (an unverified body is never parsed); ``status`` and ``answer`` are what
-    the listener replied.
+    the listener replied. ``confirmed`` is the order as the order-status API gave
+    it, for a call the listener had to check there (unsigned, or status code 0).
     """
 
     received_at: datetime
@@ -57,7 +60,8 @@ class ExchangeCall:
     verdict: SignatureVerdict
     body: dict[str, Any] | None
     status: int
-    answer: dict[str, Any]
+    answer: dict[str, Any] | str
+    confirmed: PaymentOrder | None = None
 
     @property
     def object(self) -> dict[str, Any] | None:
@@ -72,6 +76,9 @@ class ExchangeListener:
     ``secret`` is the sales location's secret (never shown in a repr or a message);
     ``key_id`` (the SL code), when given, must match each call's Signature-KeyID.
     ``on_call`` is called with each :class:`ExchangeCall` (the CLI prints them).
+    ``confirm_with`` (``client.get_order_status``) makes it do what Pay.nl's PHP SDK
+    does with a call that is unsigned (the legacy form) or carries status code 0:
+    ask the order-status API, and trust only its answer.
     """
 
     def __init__(
@@ -83,6 +90,7 @@ class ExchangeListener:
         port: int = 0,
         path: str = "/exchange",
         on_call: Callable[[ExchangeCall], None] | None = None,
+        confirm_with: Callable[[str], PaymentOrder] | None = None,
     ) -> None:
         if not secret:
             raise ConfigurationError("the listener needs the sales location's secret to verify")
@@ -92,6 +100,7 @@ class ExchangeListener:
         self._key_id = key_id
         self._path = "/" + path.strip("/")
         self._on_call = on_call
+        self._confirm_with = confirm_with
         self._calls: list[ExchangeCall] = []
         self._arrived = threading.Condition()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
@@ -181,7 +190,7 @@ class ExchangeListener:
     # --- receiving -----------------------------------------------------------------
 
     def _receive(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> ExchangeCall:
-        """Verify over the raw bytes first; parse only what verified."""
+        """Verify over the raw bytes first; parse only what verified (or ask the API)."""
         verdict = verify_exchange_signature(headers, raw, self._secret, key_id=self._key_id)
         body: dict[str, Any] | None = None
         if verdict.valid:
@@ -190,7 +199,12 @@ class ExchangeListener:
             except (ValueError, RecursionError):
                 parsed = None
             body = parsed if isinstance(parsed, dict) else None
-        if not verdict.valid:
+        to_confirm = self._order_to_confirm(verdict, body, raw)
+        confirmed: PaymentOrder | None = None
+        answer: dict[str, Any] | str
+        if to_confirm is not None:
+            status, answer, confirmed = self._confirm(to_confirm, legacy=not verdict.valid)
+        elif not verdict.valid:
             status, answer = HTTPStatus.FORBIDDEN, _refusal(verdict.message)
         elif body is None or not isinstance(body.get("object"), dict):
             status, answer = HTTPStatus.BAD_REQUEST, _refusal("the body is not JSON with an object")
@@ -206,6 +220,7 @@ class ExchangeListener:
             body=body,
             status=int(status),
             answer=answer,
+            confirmed=confirmed,
         )
         with self._arrived:
             self._calls.append(call)
@@ -213,6 +228,43 @@ class ExchangeListener:
         if self._on_call is not None:
             self._on_call(call)
         return call
+
+    def _order_to_confirm(
+        self, verdict: SignatureVerdict, body: dict[str, Any] | None, raw: bytes
+    ) -> str | None:
+        """The order id to ask the order-status API about, as Pay.nl's SDK would; else None.
+
+        An unsigned call (no signature headers at all: the legacy form) names it in
+        ``order_id``; a signed call with status code 0 in ``object.orderId``. Neither
+        body is trusted for anything but that id.
+        """
+        if self._confirm_with is None:
+            return None
+        if not verdict.valid and verdict.problem == "missing-header":
+            form = parse_qs(raw.decode("utf-8", errors="replace"), max_num_fields=20)
+            order_id = (form.get("order_id") or [None])[0]
+            return order_id if isinstance(order_id, str) and order_id else None
+        order = body.get("object") if verdict.valid and body else None
+        status = order.get("status") if isinstance(order, dict) else None
+        if isinstance(status, dict) and status.get("code") == 0:
+            order_id = order.get("orderId")
+            return order_id if isinstance(order_id, str) and order_id else None
+        return None
+
+    def _confirm(
+        self, order_id: str, *, legacy: bool
+    ) -> tuple[HTTPStatus, dict[str, Any] | str, PaymentOrder | None]:
+        """Ask the order-status API; answer a legacy call in text (TRUE|/FALSE|), others in JSON."""
+        assert self._confirm_with is not None
+        try:
+            order = self._confirm_with(order_id)
+        except PayPartsError as error:
+            reason = f"the order-status API did not confirm order {order_id[:40]}: {error}"
+            refusal: dict[str, Any] | str = f"FALSE| {reason}" if legacy else _refusal(reason)
+            return HTTPStatus.OK if legacy else HTTPStatus.FORBIDDEN, refusal, None
+        said = f"the order-status API says {order.status_text}"
+        accepted = f"TRUE| {said}" if legacy else {"result": True, "description": said}
+        return HTTPStatus.OK, accepted, order
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         listener = self
@@ -236,10 +288,11 @@ class ExchangeListener:
                 call = listener._receive("POST", self.path, headers, raw)
                 self._answer(HTTPStatus(call.status), call.answer)
 
-            def _answer(self, status: HTTPStatus, answer: dict[str, Any]) -> None:
-                payload = json.dumps(answer).encode("utf-8")
+            def _answer(self, status: HTTPStatus, answer: dict[str, Any] | str) -> None:
+                text = isinstance(answer, str)  # TRUE|/FALSE| to a legacy call
+                payload = (answer if text else json.dumps(answer)).encode("utf-8")
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/plain" if text else "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

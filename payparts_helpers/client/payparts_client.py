@@ -31,6 +31,7 @@ from ..rules.errors import (
     AuthenticationError,
     ConfigurationError,
     ConflictError,
+    InvalidOrderIdError,
     InvalidSessionIdError,
     NotFoundError,
     PayPartsError,
@@ -42,8 +43,9 @@ from ..rules.errors import (
     Violation,
 )
 from ..rules.examples import is_demo_credentials
+from ..rules.order_model import ORDER_REF_PATTERN
 from ..rules.redaction import basic_credentials_forms, redact
-from ..rules.resources import CreatedSession, SessionDetails
+from ..rules.resources import CreatedSession, PaymentOrder, SessionDetails
 from ..rules.session_request import SessionRequest, request_to_dict
 from .sandbox_controls import SandboxControls
 
@@ -56,6 +58,7 @@ log = logging.getLogger("payparts_helpers.client")
 
 USER_AGENT = f"payparts-helpers/{__version__} python-requests/{requests.__version__}"
 _SAFE_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_ORDER_REF = re.compile(ORDER_REF_PATTERN)
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _MAX_RETRY_WAIT = 30.0
 _BODY_QUOTE = 160
@@ -108,6 +111,7 @@ class PayPartsClient(SandboxControls):
         history_size: int = 1000,
         headers: Mapping[str, str] | None = None,
         credentials_source: str | None = None,
+        orders_url: str | None = None,
     ) -> None:
         if not sl_code or not secret:
             raise ConfigurationError("an SL code and a secret are both needed")
@@ -116,6 +120,9 @@ class PayPartsClient(SandboxControls):
 
             base_url = embedded_sandbox_url()
         self.base_url = _checked_base_url(base_url)
+        from .environment import orders_url_for
+
+        self.orders_url = _checked_base_url(orders_url or orders_url_for(self.base_url))
         self.sl_code = sl_code
         self._secret = secret
         self.credentials_source = credentials_source
@@ -144,6 +151,7 @@ class PayPartsClient(SandboxControls):
 
         settings = resolve_settings(environ)
         kwargs.setdefault("credentials_source", settings.credentials_source)
+        kwargs.setdefault("orders_url", settings.orders_url)
         client = cls(settings.sl_code, settings.secret, settings.base_url, **kwargs)
         client.environment = settings.environment
         return client
@@ -174,6 +182,24 @@ class PayPartsClient(SandboxControls):
             order=_optional_object(data, "order"),
             raw=data,
         )
+
+    def get_order_status(self, order_id: str) -> PaymentOrder:
+        """``GET {orders_url}/v1/orders/{id}/status``: Pay.nl's order, with its real status.
+
+        ``order_id`` is the order's ``orderId`` (``51234567890X1a2b``, what the SDK's
+        ``onSuccess`` and the exchange call give) or its ``id`` (a UUID). Ask this before
+        trusting an unsigned exchange call or one with status code 0, as Pay.nl's SDK does.
+        The API is on ``orders_url``: Pay.nl's connect.pay.nl for beta and production,
+        the sandbox itself in sandbox mode (``PAYPARTS_ORDERS_URL`` overrides both).
+        """
+        if not isinstance(order_id, str) or not _ORDER_REF.fullmatch(order_id):
+            shown = repr(order_id)[:40]
+            raise InvalidOrderIdError(
+                f"{shown} is not an order id: use the orderId (such as 51234567890X1a2b) or "
+                "the order's id (a UUID). No request was sent."
+            )
+        path = f"/v1/orders/{order_id}/status"
+        return PaymentOrder.from_json(self._request("GET", path, None, base_url=self.orders_url))
 
     def history_frame(self) -> pandas.DataFrame:
         """Every call so far (oldest first) as a DataFrame, bodies redacted."""
@@ -225,12 +251,15 @@ class PayPartsClient(SandboxControls):
 
     # --- the one place HTTP happens --------------------------------------------------
 
-    def _request(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    def _request(
+        self, method: str, path: str, body: dict[str, Any] | None, *, base_url: str | None = None
+    ) -> dict[str, Any]:
+        """``base_url`` defaults to the Pay.Parts host; the order API passes its own."""
         attempts = self.get_attempts if method == "GET" else 1
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
             try:
-                response = self._send(method, path, body)
+                response = self._send(method, path, body, base_url or self.base_url)
             except (TransportError, UnexpectedResponseError) as error:
                 self._record(method, path, None, started, body, None, error)
                 if attempt < attempts and isinstance(error, TransportError) and error.retryable:
@@ -254,13 +283,15 @@ class PayPartsClient(SandboxControls):
             return data
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> requests.Response:
+    def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, base_url: str
+    ) -> requests.Response:
         """One HTTP exchange; every failure without a usable answer becomes a typed error."""
-        where = f"{method} {self.base_url}{path}"
+        where = f"{method} {base_url}{path}"
         try:
             return self._http.request(
                 method,
-                self.base_url + path,
+                base_url + path,
                 json=body,
                 auth=(self.sl_code, self._secret),
                 timeout=self.timeout,
@@ -340,7 +371,7 @@ class PayPartsClient(SandboxControls):
             session_id = response_body["sessionId"]
         elif path.startswith("/_sandbox/sessions/"):
             session_id = path.split("/")[3]  # /_sandbox/sessions/{id}/order
-        elif method == "GET":
+        elif method == "GET" and path.startswith("/v1/session/"):
             session_id = path.rsplit("/", 1)[-1]
         call = _Call(
             at=datetime.now(UTC).isoformat(timespec="milliseconds"),

@@ -98,6 +98,10 @@ class InvalidSessionIdError(PayPartsError):
     """A session id refused locally (``../``, ``?``, ``/``, over-long): no request was sent."""
 
 
+class InvalidOrderIdError(PayPartsError):
+    """An order id refused locally (not an orderId or a UUID): no request was sent."""
+
+
 class AuthenticationError(PayPartsError):
     """401/403: the SL code or secret was refused."""
 

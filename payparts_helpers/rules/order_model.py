@@ -28,6 +28,7 @@ from .order_status import status_for
 __all__ = [
     "CARD_PAYMENT_METHOD_ID",
     "ORDER_ID_PATTERN",
+    "ORDER_REF_PATTERN",
     "STATUS_ZERO",
     "OrderFacts",
     "basic_order_object",
@@ -44,6 +45,11 @@ __all__ = [
 # Pay.nl's order ids look like 50806105020X3481: digits, X, four hex. Its PHP SDK sends
 # an id whose first character is 4-9 to the order API (connect.pay.nl), others elsewhere.
 ORDER_ID_PATTERN = r"^[4-9][0-9]{10}X[0-9a-f]{4}$"
+# What the order-status API takes as {id}: an orderId or the order's id (a UUID).
+ORDER_REF_PATTERN = (
+    r"^(?:[4-9][0-9]{10}X[0-9a-f]{4}"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
 CARD_PAYMENT_METHOD_ID = 706  # Pay.nl's id for "Visa Mastercard"; an assumption for Pay.Parts
 
 

@@ -103,6 +103,10 @@ class PaymentOrder:
         """``2999 (29.99 EUR)``: money.with_unit's spelling."""
         return with_unit(self.amount_value, self.currency)
 
+    def money_text(self, minor: int | None) -> str | None:
+        """Another amount of this order (authorised, captured) in ``amount_text``'s spelling."""
+        return None if minor is None else with_unit(minor, self.currency)
+
     def display(self) -> str:
         """One line for people: the order id, its status and its amount."""
         reference = f", reference {self.reference}" if self.reference else ""

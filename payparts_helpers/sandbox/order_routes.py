@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..rules.errors import Violation
-from ..rules.order_model import ORDER_ID_PATTERN, basic_order_object, order_object
+from ..rules.order_model import ORDER_REF_PATTERN, basic_order_object, order_object
 from .answers import Rejection, admit, json_response, problem
 from .merchants import MerchantDirectory
 from .payments import load_order_by_ref
@@ -26,9 +26,7 @@ from .store import SessionStore
 
 __all__ = ["order_routes"]
 
-_ORDER_REF = re.compile(
-    ORDER_ID_PATTERN.strip("^$") + r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-)
+_ORDER_REF = re.compile(ORDER_REF_PATTERN)
 
 
 def _not_found() -> Response:
