@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from payparts_helpers.rules.order_status import STATUSES, describe_status, status_for
@@ -63,3 +66,13 @@ def test_descriptions_for_people() -> None:
     )
     assert status_for(100).is_final
     assert not status_for(20).is_final
+
+
+def test_the_docs_status_table_is_this_table() -> None:
+    """docs/payments.md lists the codes for people: it must say what STATUSES says."""
+    docs = (Path(__file__).parents[1] / "docs" / "payments.md").read_text(encoding="utf-8")
+    section = docs.split("### Status codes", 1)[1].split("##", 1)[0]
+    rows = re.findall(r"^\| (-?\d+) \| `([A-Z_]+)` \| ([a-z ]+) \|$", section, re.MULTILINE)
+    assert [(int(code), action, category) for code, action, category in rows] == [
+        (status.code, status.action, status.category) for status in STATUSES.values()
+    ]
