@@ -136,8 +136,8 @@ class Payments:
 
 
 @cache
-def _sdk_script() -> bytes:
-    return files(__package__).joinpath("static", "payparts-sdk.js").read_bytes()
+def _static(name: str) -> bytes:
+    return files(__package__).joinpath("static", name).read_bytes()
 
 
 def _cors(response: Response) -> Response:
@@ -296,9 +296,17 @@ def payment_routes(payments: Payments) -> list[Route]:
 
     async def sdk_script(_request: Request) -> Response:
         return Response(
-            _sdk_script(),
+            _static("payparts-sdk.js"),
             media_type="text/javascript; charset=utf-8",
             headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"},
+        )
+
+    async def checkout_page(_request: Request) -> Response:
+        """A page that mounts the component for ``?sessionToken=`` (notebooks show it)."""
+        return Response(
+            _static("checkout.html"),
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-cache", "Referrer-Policy": "no-referrer"},
         )
 
     async def preflight(_request: Request) -> Response:
@@ -384,6 +392,7 @@ def payment_routes(payments: Payments) -> list[Route]:
     sessions = "/_sandbox/sessions/{session_id}"
     return [
         Route("/sdk/payparts-sdk.js", sdk_script, methods=["GET"]),
+        Route("/_sandbox/checkout", checkout_page, methods=["GET"]),
         Route("/_sandbox/sdk/init", sdk_init, methods=["POST"]),
         Route("/_sandbox/sdk/pay", sdk_pay, methods=["POST"]),
         Route("/_sandbox/sdk/3ds", sdk_3ds, methods=["POST"]),
