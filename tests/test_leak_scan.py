@@ -130,6 +130,12 @@ def cli_runs(tmp: Path, session_id: str, token: str) -> list[Run]:
         Run("lint", ("lint", str(ok_body)), 0),
         Run("lint errors", ("lint", str(bad_body)), 1),
         Run("lint not JSON", ("lint", str(not_json)), 2),
+        # The payment commands: "pending" may be set again, so both formats exit 0.
+        Run("pay", ("pay", session_id, "--outcome", "pending"), 0),
+        Run("pay wrong secret", ("pay", session_id, "--outcome", "paid"), 1, WRONG_SECRET, "401"),
+        Run("deliveries", ("deliveries", session_id), 0),
+        Run("order unknown", ("order", "41234567890X0000"), 1, says="404"),
+        Run("order malformed", ("order", "../x"), 1, says="No request was sent"),
     ]
     return [
         replace(run, name=f"{run.name} --format {fmt}", args=(*run.args, "--format", fmt))
