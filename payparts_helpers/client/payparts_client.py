@@ -43,7 +43,7 @@ from ..rules.errors import (
     Violation,
 )
 from ..rules.examples import is_demo_credentials
-from ..rules.order_model import ORDER_REF_PATTERN
+from ..rules.order_model import order_ref
 from ..rules.redaction import basic_credentials_forms, redact
 from ..rules.resources import CreatedSession, PaymentOrder, SessionDetails
 from ..rules.session_request import SessionRequest, request_to_dict
@@ -58,7 +58,6 @@ log = logging.getLogger("payparts_helpers.client")
 
 USER_AGENT = f"payparts-helpers/{__version__} python-requests/{requests.__version__}"
 _SAFE_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
-_ORDER_REF = re.compile(ORDER_REF_PATTERN)
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _MAX_RETRY_WAIT = 30.0
 _BODY_QUOTE = 160
@@ -192,13 +191,14 @@ class PayPartsClient(SandboxControls):
         The API is on ``orders_url``: Pay.nl's connect.pay.nl for beta and production,
         the sandbox itself in sandbox mode (``PAYPARTS_ORDERS_URL`` overrides both).
         """
-        if not isinstance(order_id, str) or not _ORDER_REF.fullmatch(order_id):
+        ref = order_ref(order_id)
+        if ref is None:
             shown = repr(order_id)[:40]
             raise InvalidOrderIdError(
                 f"{shown} is not an order id: use the orderId (such as 51234567890X1a2b) or "
                 "the order's id (a UUID). No request was sent."
             )
-        path = f"/v1/orders/{order_id}/status"
+        path = f"/v1/orders/{ref}/status"
         return PaymentOrder.from_json(self._request("GET", path, None, base_url=self.orders_url))
 
     def history_frame(self) -> pandas.DataFrame:
@@ -269,7 +269,9 @@ class PayPartsClient(SandboxControls):
                     error.append_to_message(_POST_NOT_RETRIED)
                 raise
             try:
-                data = self._interpret(method, path, response)
+                # Another host than Pay.Parts' (the order API) is named in messages.
+                shown = path if base_url in (None, self.base_url) else f"{base_url}{path}"
+                data = self._interpret(method, shown, response)
             except PayPartsError as error:
                 status = response.status_code
                 self._record(method, path, response, started, body, _response_body(response), error)

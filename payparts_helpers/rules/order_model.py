@@ -15,6 +15,7 @@ assumptions, listed in docs/sandbox.md.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from .order_status import status_for
 __all__ = [
     "CARD_PAYMENT_METHOD_ID",
     "ORDER_ID_PATTERN",
-    "ORDER_REF_PATTERN",
     "STATUS_ZERO",
     "OrderFacts",
     "basic_order_object",
@@ -39,17 +39,27 @@ __all__ = [
     "manual_transfer_code",
     "new_order_id",
     "order_object",
+    "order_ref",
     "timestamp",
 ]
 
 # Pay.nl's order ids look like 50806105020X3481: digits, X, four hex. Its PHP SDK sends
 # an id whose first character is 4-9 to the order API (connect.pay.nl), others elsewhere.
 ORDER_ID_PATTERN = r"^[4-9][0-9]{10}X[0-9a-f]{4}$"
-# What the order-status API takes as {id}: an orderId or the order's id (a UUID).
-ORDER_REF_PATTERN = (
-    r"^(?:[4-9][0-9]{10}X[0-9a-f]{4}"
-    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
-)
+_ORDER_ID = re.compile(ORDER_ID_PATTERN)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def order_ref(text: object) -> str | None:
+    """What the order-status API takes as ``{id}``: an ``orderId``, or the order's ``id``
+    (a UUID, in any case: written in lowercase), else ``None``."""
+    if not isinstance(text, str):
+        return None
+    if _ORDER_ID.fullmatch(text):
+        return text
+    return text.lower() if _UUID.fullmatch(text.lower()) else None
+
+
 CARD_PAYMENT_METHOD_ID = 706  # Pay.nl's id for "Visa Mastercard"; an assumption for Pay.Parts
 
 
@@ -167,8 +177,10 @@ def exchange_envelope(facts: OrderFacts, *, status_zero: bool = False) -> dict[s
     option to exercise a shop's "ask the order API" path); the rest is the order.
     """
     order = order_object(facts)
-    if status_zero:
+    if status_zero:  # the payments too: nothing in the call may tell the real status
         order["status"] = dict(STATUS_ZERO)
+        for payment in order["payments"]:
+            payment["status"] = dict(STATUS_ZERO)
     return {
         "event": "status_changed",
         "type": "order",

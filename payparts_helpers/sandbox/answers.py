@@ -24,6 +24,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "Rejection",
     "admit",
+    "admit_optionally",
     "http_error",
     "json_response",
     "problem",
@@ -74,12 +75,22 @@ class Rejection(Exception):  # noqa: N818 - internal control flow, not an error 
 
 
 async def admit(request: Request, directory: MerchantDirectory) -> Merchant:
-    """Scenario, credentials and Accept: the checks both endpoints share."""
+    """Scenario, credentials and Accept: the checks every authenticated endpoint shares."""
+    merchant = await admit_optionally(request, directory)
+    if merchant is None:
+        raise Rejection(_unauthorized())
+    return merchant
+
+
+async def admit_optionally(request: Request, directory: MerchantDirectory) -> Merchant | None:
+    """As :func:`admit`, for an endpoint that also answers without credentials: ``None``
+    when no ``Authorization`` header came; wrong credentials are still a 401."""
     response = await _apply_scenario(request)
     if response is not None:
         raise Rejection(response)
-    merchant = directory.authenticate(request.headers.get("authorization"))
-    if merchant is None:
+    header = request.headers.get("authorization")
+    merchant = directory.authenticate(header) if header is not None else None
+    if header is not None and merchant is None:
         raise Rejection(_unauthorized())
     if not _accepts_json(request.headers.get("accept")):
         raise Rejection(

@@ -11,22 +11,18 @@ unknown id.
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..rules.errors import Violation
-from ..rules.order_model import ORDER_REF_PATTERN, basic_order_object, order_object
-from .answers import Rejection, admit, json_response, problem
+from ..rules.order_model import basic_order_object, order_object, order_ref
+from .answers import Rejection, admit_optionally, json_response, problem
 from .merchants import MerchantDirectory
 from .payments import load_order_by_ref
 from .store import SessionStore
 
 __all__ = ["order_routes"]
-
-_ORDER_REF = re.compile(ORDER_REF_PATTERN)
 
 
 def _not_found() -> Response:
@@ -43,17 +39,13 @@ def order_routes(store: SessionStore, directory: MerchantDirectory) -> list[Rout
     """The order-status route, for :func:`create_app`."""
 
     async def order_status(request: Request) -> Response:
-        anonymous = "authorization" not in request.headers
         try:
-            merchant = None if anonymous else await admit(request, directory)
+            merchant = await admit_optionally(request, directory)
         except Rejection as rejection:
             return rejection.response
-        ref = request.path_params["order_ref"]
-        order = (
-            await store.read(lambda conn: load_order_by_ref(conn, ref))
-            if _ORDER_REF.fullmatch(ref)
-            else None
-        )
+        anonymous = merchant is None
+        ref = order_ref(request.path_params["order_ref"])
+        order = await store.read(lambda conn: load_order_by_ref(conn, ref)) if ref else None
         if order is None or (merchant is not None and order.sl_code != merchant.sl_code):
             return _not_found()
         return json_response(basic_order_object(order) if anonymous else order_object(order))

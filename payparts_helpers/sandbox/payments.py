@@ -203,7 +203,7 @@ def apply_status(
                 change.code,
                 int(change.three_ds),
                 now,
-                now if is_final(change.code) or change.code == 95 else None,
+                now if is_final(change.code) else None,
                 order[0],
             ),
         )
@@ -248,7 +248,7 @@ def _record_change(
         (session[0], now, code, source),
     )
     snapshot = _facts((*order[:4], code, *order[5:]), request, session[5])
-    if not is_final(code) and code != 95:
+    if not is_final(code):
         snapshot = OrderFacts(**{**snapshot.__dict__, "completed_at": None})
     headers, body = encode(snapshot)
     conn.execute(
