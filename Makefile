@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; CI and some containers are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test soak regression notebooks demo screenshots lint format sandbox bench clean e2e-stress
+.PHONY: install lab test soak regression notebooks demo screenshots lint format sandbox shop bench clean e2e-stress
 
 # uv installs the same pinned list as pip in seconds instead of a minute or more; it
 # comes from PyPI into the venv itself (its pin is in requirements.txt). Where it
@@ -68,6 +68,15 @@ format: install
 
 sandbox: install  ## the sandbox in the foreground on http://127.0.0.1:8765
 	$(BIN)/python -m payparts_helpers.sandbox --port 8765
+
+# The sandbox runs in the background; the trap stops it when the shop stops (Ctrl-C,
+# or the shop failing to start). A background job of a non-interactive shell ignores
+# SIGINT, so it is ended with SIGTERM, which the sandbox handles cleanly.
+shop: install  ## the reference shop (examples/shop) on http://127.0.0.1:8770/ against the sandbox on 8765
+	@$(BIN)/python -m payparts_helpers.sandbox --port 8765 & sandbox=$$!; \
+	trap 'kill $$sandbox 2>/dev/null; wait $$sandbox 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	echo "Reference shop: http://127.0.0.1:8770/  (sandbox: http://127.0.0.1:8765; Ctrl-C stops both)"; \
+	PAYPARTS_ENV=sandbox PAYPARTS_BASE_URL=http://127.0.0.1:8765 $(BIN)/python -m examples.shop --port 8770
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

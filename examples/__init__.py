@@ -1,0 +1,1 @@
+"""Examples that use payparts_helpers; not part of the installed package."""
