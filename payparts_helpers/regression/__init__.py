@@ -25,25 +25,43 @@ Where the credentials come from:
 
 Against beta or production every ``validation: accepted`` scenario and every
 "created" check makes a real session on that sales location.
+
+The last group, "exchange handler" (:mod:`.exchange_scenarios`), checks a shop's
+exchange endpoint as Pay.nl calls it: the target's ``shop_url``, or by default the
+reference shop (examples/shop/), started for the run against the run's sandbox. It needs
+a sandbox (it moves payments with the sandbox's own controls), so against beta or
+production its rows are skipped, each saying why.
 """
 
 from __future__ import annotations
 
 from ..sandbox.merchants import SECOND_DEMO_MERCHANT
-from .runner import COLUMNS, assert_all_passed, run_matrix, summary
+from .exchange_scenarios import EXCHANGE_GROUP, EXCHANGE_SCENARIOS
+from .runner import COLUMNS, SCENARIOS, assert_all_passed, run_matrix, summary
 from .scenario_types import MatrixContext, Scenario, ScenarioOutcome
-from .session_scenarios import SCENARIOS
-from .targets import Target, sandbox_target, target_from_parameters
+from .session_scenarios import SCENARIOS as SESSION_SCENARIOS
+from .targets import (
+    ShopEndpoints,
+    Target,
+    reference_shop,
+    sandbox_target,
+    target_from_parameters,
+)
 
 __all__ = [
     "COLUMNS",
+    "EXCHANGE_GROUP",
+    "EXCHANGE_SCENARIOS",
     "SCENARIOS",
     "SECOND_DEMO_MERCHANT",
+    "SESSION_SCENARIOS",
     "MatrixContext",
     "Scenario",
     "ScenarioOutcome",
+    "ShopEndpoints",
     "Target",
     "assert_all_passed",
+    "reference_shop",
     "run_matrix",
     "sandbox_target",
     "summary",

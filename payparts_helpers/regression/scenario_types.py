@@ -3,33 +3,56 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..client.environment import is_loopback_url
 from ..client.payparts_client import PayPartsClient
 from ..rules.errors import ConfigurationError
-from .targets import Target
+from .targets import ShopEndpoints, Target, reference_shop
 
-__all__ = ["MatrixContext", "Scenario", "ScenarioOutcome", "Status", "passed", "skipped"]
+__all__ = [
+    "MatrixContext",
+    "Scenario",
+    "ScenarioOutcome",
+    "Status",
+    "TimedAssertionError",
+    "passed",
+    "skipped",
+]
 
 Status = Literal["pass", "fail", "skipped"]
 
 
 @dataclass(frozen=True)
 class ScenarioOutcome:
-    """What a scenario returns: ``pass`` with what it checked, or ``skipped`` with why."""
+    """What a scenario returns: ``pass`` with what it checked, or ``skipped`` with why.
+
+    ``elapsed_ms``, when given, is the time of the one answer the scenario is about
+    (a shop's answer to the exchange call under test) and becomes the row's
+    ``elapsed_ms`` instead of the scenario's whole running time.
+    """
 
     status: Status
     detail: str = ""
+    elapsed_ms: float | None = None
 
     def __post_init__(self) -> None:
         if self.status not in ("pass", "fail", "skipped"):
             raise ValueError(f"status must be pass, fail or skipped, not {self.status!r}")
 
 
-def passed(detail: str) -> ScenarioOutcome:
-    return ScenarioOutcome("pass", detail)
+class TimedAssertionError(AssertionError):
+    """A failed check that also says how long the answer it judged took (``elapsed_ms``)."""
+
+    def __init__(self, message: str, elapsed_ms: float | None = None) -> None:
+        super().__init__(message)
+        self.elapsed_ms = elapsed_ms
+
+
+def passed(detail: str, elapsed_ms: float | None = None) -> ScenarioOutcome:
+    return ScenarioOutcome("pass", detail, elapsed_ms)
 
 
 def skipped(reason: str) -> ScenarioOutcome:
@@ -41,7 +64,9 @@ class MatrixContext:
 
     Clients are built on first use, so a target the client refuses (an empty secret, a
     plain-http remote host) makes the scenarios that need one fail, each with the
-    reason, instead of stopping the run.
+    reason, instead of stopping the run. The shop under test (:attr:`shop`) is the
+    same: the target's own, or the reference shop, started on first use and stopped
+    by :meth:`close`.
     """
 
     def __init__(self, target: Target) -> None:
@@ -52,6 +77,9 @@ class MatrixContext:
         self._clients: list[PayPartsClient] = []
         self._main: PayPartsClient | None = None
         self._other: PayPartsClient | None = None
+        self._resources = ExitStack()
+        self._shop: ShopEndpoints | None = None
+        self._shop_error: Exception | None = None
 
     @property
     def local_sandbox(self) -> bool:
@@ -78,6 +106,32 @@ class MatrixContext:
             self._other = self.new_client(self.target.other_sl_code, self.target.other_secret)
         return self._other
 
+    @property
+    def shop(self) -> ShopEndpoints:
+        """The shop whose exchange handler is checked: the target's ``shop_url``, or else the
+        reference shop (examples/shop/), started now on a free loopback port against this
+        sandbox with the target's credentials and stopped when the run ends.
+
+        A shop that cannot be started raises the same error for every scenario that asks.
+        """
+        if self._shop is not None:
+            return self._shop
+        if self._shop_error is not None:
+            raise self._shop_error
+        try:
+            if self.target.shop_url:
+                self._shop = ShopEndpoints.at(self.target.shop_url, self.target.exchange_url)
+            else:
+                started = reference_shop(self.base_url, self.target.sl_code, self.target.secret)
+                shop = self._resources.enter_context(started)
+                if self.target.exchange_url:  # the reference shop, reached another way
+                    shop = ShopEndpoints.at(shop.url, self.target.exchange_url)
+                self._shop = shop
+        except Exception as error:
+            self._shop_error = error
+            raise
+        return self._shop
+
     def restart(self) -> None:
         """Restart the target's sandbox; clients built afterwards use its new URL."""
         if self.target.restart is None:
@@ -89,6 +143,7 @@ class MatrixContext:
         for client in self._clients:
             client.close()
         self._clients.clear()
+        self._resources.close()
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
+import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlsplit
 
 from ..client.environment import BASE_URLS
@@ -15,7 +21,13 @@ from ..rules.errors import ConfigurationError
 from ..rules.redaction import basic_credentials_forms
 from ..sandbox.merchants import DEMO_MERCHANT, SECOND_DEMO_MERCHANT, Merchant
 
-__all__ = ["Target", "sandbox_target", "target_from_parameters"]
+__all__ = [
+    "ShopEndpoints",
+    "Target",
+    "reference_shop",
+    "sandbox_target",
+    "target_from_parameters",
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,12 @@ class Target:
     ``other_sl_code``/``other_secret`` are a second sales location for the isolation
     scenarios (skipped without them). ``restart`` restarts the sandbox on the same
     database and returns its URL; only :func:`sandbox_target` can offer it.
+
+    ``shop_url`` is the shop whose exchange handler the "exchange handler" group checks
+    (``POST {shop_url}/checkout``, ``GET {shop_url}/orders/{reference}``, see
+    docs/reference-shop.md); ``None`` means the reference shop, started for the run
+    against the run's sandbox. ``exchange_url`` is where that shop takes exchange calls
+    (default ``{shop_url}/exchange``).
     """
 
     base_url: str | None
@@ -36,6 +54,8 @@ class Target:
     other_sl_code: str = ""
     other_secret: str = field(default="", repr=False)
     restart: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    shop_url: str | None = None
+    exchange_url: str | None = None
 
     @property
     def has_other(self) -> bool:
@@ -47,6 +67,121 @@ class Target:
             *basic_credentials_forms(self.sl_code, self.secret),
             *basic_credentials_forms(self.other_sl_code, self.other_secret),
         ]
+
+
+@dataclass(frozen=True)
+class ShopEndpoints:
+    """A shop under test: its base URL (``/checkout``, ``/orders/{reference}``) and its
+    exchange URL."""
+
+    url: str
+    exchange_url: str
+
+    @classmethod
+    def at(cls, shop_url: str, exchange_url: str | None = None) -> ShopEndpoints:
+        """``exchange_url`` defaults to ``{shop_url}/exchange``; both must be http(s) URLs."""
+        base = _checked_shop_url(shop_url, "SHOP_URL")
+        exchange = _checked_shop_url(exchange_url, "EXCHANGE_URL") if exchange_url else ""
+        return cls(base, exchange or base + "/exchange")
+
+
+def _checked_shop_url(url: str, name: str) -> str:
+    text = str(url).strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{name} must be an absolute http(s) URL, got {text[:80]!r}")
+    if parts.username or parts.password:
+        raise ConfigurationError(f"{name} must not carry credentials")
+    return text
+
+
+REFERENCE_SHOP_DIR = Path(__file__).resolve().parents[2] / "examples" / "shop"
+"""Where the reference shop lives: examples/shop/ beside the package, in this checkout."""
+_SHOP_STARTUP_TIMEOUT = 15.0
+
+
+def _shop_package(directory: Path) -> ModuleType:
+    """Import the shop package in ``directory`` under a name of its own (one per directory),
+    so a copy of the shop never shares modules with the original."""
+    init = directory / "__init__.py"
+    if not init.is_file():
+        raise ConfigurationError(
+            f"no reference shop at {directory} (examples/shop/ is part of the source checkout, "
+            "not of the installed package): pass SHOP_URL to check a running shop instead"
+        )
+    digest = hashlib.sha256(str(directory.resolve()).encode("utf-8")).hexdigest()[:12]
+    name = f"_payparts_reference_shop_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, init, submodule_search_locations=[str(directory)]
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            del sys.modules[loaded]
+        raise
+    return module
+
+
+@contextmanager
+def reference_shop(
+    base_url: str, sl_code: str, secret: str, *, directory: str | Path | None = None
+) -> Iterator[ShopEndpoints]:
+    """The reference shop (examples/shop/, or a copy of it in ``directory``), serving from a
+    thread on a free loopback port, against the sandbox at ``base_url`` as ``sl_code``.
+
+    Its orders live in a temporary database; shop and database are gone when the ``with``
+    block ends. The shop's ``create_app(client, secret=, db_path=, public_url=)`` is the
+    one documented in docs/reference-shop.md.
+    """
+    import uvicorn
+
+    from ..client.payparts_client import PayPartsClient
+    from ..sandbox.server import bind_socket
+
+    package = _shop_package(Path(directory) if directory is not None else REFERENCE_SHOP_DIR)
+    sock = bind_socket("127.0.0.1", 0)
+    host, port = sock.getsockname()[:2]
+    url = f"http://{host}:{port}"
+    with (
+        tempfile.TemporaryDirectory(prefix="payparts-shop-", ignore_cleanup_errors=True) as scratch,
+        PayPartsClient(sl_code, secret, base_url) as client,
+    ):
+        try:
+            app = package.create_app(
+                client, secret=secret, db_path=Path(scratch) / "shop.sqlite3", public_url=url
+            )
+            config = uvicorn.Config(
+                app, log_level="warning", access_log=False, lifespan="on", server_header=False
+            )
+            server = uvicorn.Server(config)
+        except BaseException:
+            sock.close()
+            raise
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=f"reference shop {url}", daemon=True
+        )
+        thread.start()
+        try:
+            deadline = time.monotonic() + _SHOP_STARTUP_TIMEOUT
+            while not server.started and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if not server.started:
+                raise RuntimeError("the reference shop did not start")
+            yield ShopEndpoints.at(url)
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            if thread.is_alive():
+                server.force_exit = True
+                thread.join(10)
+            sock.close()
 
 
 class _RestartableSandbox:
@@ -111,6 +246,8 @@ def target_from_parameters(
     base_url: str = "",
     other_sl_code: str = "",
     other_secret: str = "",
+    shop_url: str | None = None,
+    exchange_url: str | None = None,
     *,
     environ: Mapping[str, str] | None = None,
 ) -> Target:
@@ -130,8 +267,19 @@ def target_from_parameters(
     Leave the secrets empty in notebook parameters: papermill records parameters in
     the executed notebook. A missing SL code or secret is a :class:`ConfigurationError`
     naming the variable, never a value.
+
+    ``shop_url`` / ``exchange_url`` (``SHOP_URL`` / ``EXCHANGE_URL``): the shop whose
+    exchange handler is checked; empty or ``None`` means the reference shop, started for
+    the run. Against beta or production the exchange-handler rows are skipped (they move
+    payments with the sandbox's own controls).
     """
     name = (env or "").strip().lower()
+    shop = (shop_url or "").strip() or None
+    exchange = (exchange_url or "").strip() or None
+    if shop is not None:
+        ShopEndpoints.at(shop, exchange)  # a malformed URL is refused here, by name
+    elif exchange is not None:
+        _checked_shop_url(exchange, "EXCHANGE_URL")
     if name == "sandbox":
         dedicated = not base_url.strip()
         default_other = SECOND_DEMO_MERCHANT if dedicated else None
@@ -141,6 +289,8 @@ def target_from_parameters(
             secret=secret or DEMO_MERCHANT.secret,
             other_sl_code=other_sl_code or (default_other.sl_code if default_other else ""),
             other_secret=other_secret or (default_other.secret if default_other else ""),
+            shop_url=shop,
+            exchange_url=exchange,
         )
     if name not in BASE_URLS:
         raise ConfigurationError(f"env={env!r} is not one of sandbox, {', '.join(BASE_URLS)}")
@@ -155,6 +305,8 @@ def target_from_parameters(
         secret=secret or values.get("PAYPARTS_SECRET") or "",
         other_sl_code=pick(other_sl_code, "PAYPARTS_OTHER_SL_CODE"),
         other_secret=other_secret or values.get("PAYPARTS_OTHER_SECRET") or "",
+        shop_url=shop,
+        exchange_url=exchange,
     )
     missing = [
         variable
