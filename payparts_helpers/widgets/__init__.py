@@ -1,4 +1,4 @@
-"""ipywidgets forms over the helpers: connection, create, get, and a token inspector.
+"""ipywidgets forms over the helpers: connection, create, get, a token and an exchange inspector.
 
 Each form builds its widgets, wires its buttons to ``submit()``, and shows the outcome
 in an ``Output`` widget as readable text, never a traceback. That message always
@@ -14,6 +14,7 @@ from __future__ import annotations
 from .connection import ConnectionPanel
 from .create_form import CreateSessionForm
 from .error_messages import NotSentError
+from .exchange_inspector import ExchangeInspector
 from .explorer import ExplorerApp
 from .get_form import GetSessionForm
 from .token_inspector import TokenInspector
@@ -21,6 +22,7 @@ from .token_inspector import TokenInspector
 __all__ = [
     "ConnectionPanel",
     "CreateSessionForm",
+    "ExchangeInspector",
     "ExplorerApp",
     "GetSessionForm",
     "NotSentError",
