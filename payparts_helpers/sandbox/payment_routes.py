@@ -146,13 +146,8 @@ def _cors(response: Response) -> Response:
 
 
 async def _sdk_body(request: Request, *fields: str) -> dict[str, Any]:
-    raw = await read_limited(request)
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise Rejection(problem(400, "Malformed JSON", "The body is not valid JSON.")) from None
-    if not isinstance(body, dict):
-        raise Rejection(problem(400, "Malformed JSON", "The body must be a JSON object."))
+    """The SDK's JSON body, with ``sessionToken`` and ``fields`` as text."""
+    body = await _json_object(request)
     missing = [name for name in ("sessionToken", *fields) if not isinstance(body.get(name), str)]
     if missing:
         raise Rejection(
@@ -438,6 +433,7 @@ def _sdk_change(field: str | None, body: dict[str, Any]) -> StatusChange:
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
+    """A bounded JSON object body, or a 400 that says what is wrong."""
     raw = await read_limited(request)
     try:
         body = json.loads(raw)
