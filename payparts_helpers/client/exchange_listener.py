@@ -18,6 +18,7 @@ bound to loopback only, stopped by ``close()`` or the ``with`` block.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -103,7 +104,8 @@ class ExchangeListener:
         self._confirm_with = confirm_with
         self._calls: list[ExchangeCall] = []
         self._arrived = threading.Condition()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        server_type = _IPv6Server if ":" in host else ThreadingHTTPServer
+        self._server = server_type((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -301,6 +303,12 @@ class ExchangeListener:
                 """No access log: a log line could carry a header."""
 
         return Handler
+
+
+class _IPv6Server(ThreadingHTTPServer):
+    """The standard library's server listens on IPv4 unless told otherwise."""
+
+    address_family = socket.AF_INET6
 
 
 def _refusal(reason: str) -> dict[str, Any]:

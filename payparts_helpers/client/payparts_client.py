@@ -62,7 +62,8 @@ _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _MAX_RETRY_WAIT = 30.0
 _BODY_QUOTE = 160
 _POST_NOT_RETRIED = (
-    " The request was sent once and not retried: a retry could create a second session."
+    " The request was sent once and not retried: a retry could do it twice "
+    "(a second session, a second status change)."
 )
 
 

@@ -8,9 +8,10 @@ failed attempt after the policy's next delay, and records every attempt. A
 claimed call carries a lease: if the sandbox dies while sending, a later
 sandbox on the same file sends it again once the lease runs out.
 
-By default calls go only to loopback addresses (IP literals or ``localhost``,
-never resolved through DNS), so a shared sandbox cannot be used to probe a
-network; :attr:`DeliveryPolicy.allow_hosts` names other hosts explicitly.
+By default calls go only to loopback addresses (IP literals, or ``localhost``
+and ``*.localhost``, sent to 127.0.0.1 without any lookup), so a shared sandbox
+cannot be used to probe a network; :attr:`DeliveryPolicy.allow_hosts` names
+other hosts explicitly.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -107,7 +109,7 @@ def _loopback_refusal(host: str, allow_hosts: frozenset[str]) -> str | None:
     name = host.lower().rstrip(".")
     if name in allow_hosts:
         return None
-    if name == "localhost" or name.endswith(".localhost"):
+    if _is_localhost_name(name):
         return None
     try:
         if ipaddress.ip_address(name).is_loopback:
@@ -118,6 +120,16 @@ def _loopback_refusal(host: str, allow_hosts: frozenset[str]) -> str | None:
         f"not sent: {host} is not a loopback address, and the sandbox delivers only to "
         f"loopback unless told otherwise (start it with --exchange-allow {host})"
     )
+
+
+def _is_localhost_name(host: str) -> bool:
+    name = host.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def _to_ipv4_loopback(address: tuple[str, int], *args: Any) -> socket.socket:
+    """http.client's connect, to 127.0.0.1 instead of resolving the name."""
+    return socket.create_connection(("127.0.0.1", address[1]), *args)
 
 
 def _shop_accepted(status: int, answer: str) -> bool:
@@ -153,6 +165,10 @@ def post_exchange(
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     )
     connection = connection_type(parts.hostname, parts.port, timeout=policy.timeout)
+    if _is_localhost_name(parts.hostname) and parts.hostname.lower() not in policy.allow_hosts:
+        # localhost names are loopback by definition (RFC 6761): connect to 127.0.0.1 without
+        # asking a resolver, which could answer anything; Host and TLS keep the name.
+        connection._create_connection = _to_ipv4_loopback  # type: ignore[attr-defined]
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     sent = {
         "Content-Type": "application/json",

@@ -272,6 +272,22 @@ def _status(code: int) -> dict[str, Any]:
     return {"code": code, "action": status.action if status else None}
 
 
+def _one_moment(read: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a read of several queries in one transaction: one snapshot of the WAL, so an
+    answer never shows a delivery's state without the attempt that decided it."""
+
+    def in_one_snapshot(conn: sqlite3.Connection, *args: Any) -> Any:
+        conn.execute("BEGIN")
+        try:
+            return read(conn, *args)
+        finally:
+            conn.execute("COMMIT")
+
+    in_one_snapshot.__doc__ = read.__doc__
+    return in_one_snapshot
+
+
+@_one_moment
 def load_timeline(conn: sqlite3.Connection, session: tuple[Any, ...]) -> list[dict[str, Any]]:
     """Session created, each status change, each exchange attempt: oldest first."""
     session_id = session[0]
@@ -321,6 +337,7 @@ def _precise(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
 
 
+@_one_moment
 def load_deliveries(conn: sqlite3.Connection, session_id: str) -> list[dict[str, Any]]:
     """Every exchange call of the session with all its attempts, oldest first."""
     attempts: dict[int, list[dict[str, Any]]] = {}
