@@ -8,18 +8,17 @@ from collections.abc import Iterator
 import ipywidgets as widgets
 import pytest
 
+from payparts_helpers.checks.exchange_check import (
+    HeaderFormatError,
+    check_exchange_call,
+    parse_headers,
+)
 from payparts_helpers.client.exchange_listener import ExchangeListener
 from payparts_helpers.client.payparts_client import PayPartsClient
 from payparts_helpers.rules.examples import DEMO_SECRET, DEMO_SL_CODE
 from payparts_helpers.rules.exchange_signing import sign_exchange
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
-from payparts_helpers.widgets import ConnectionPanel, ExplorerApp
-from payparts_helpers.widgets.exchange_inspector import (
-    ExchangeInspector,
-    HeaderFormatError,
-    check_exchange_call,
-    parse_headers,
-)
+from payparts_helpers.widgets import ConnectionPanel, ExchangeInspector, ExplorerApp
 
 from .test_widgets import assert_no_secret, output_text, shown_texts
 

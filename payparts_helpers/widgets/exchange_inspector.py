@@ -1,5 +1,7 @@
 """Paste an exchange call your shop received and see whether its signature holds.
 
+The form; the check behind its button is :mod:`..checks.exchange_check`.
+
 The headers (``Name: value`` lines, or a JSON object) and the raw body are checked
 with :func:`verify_exchange_signature` over the body's bytes exactly as pasted
 (UTF-8), before the body is read, as a correct shop does. Only a valid call's
@@ -16,14 +18,18 @@ widget state: every output is redacted with it.
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as widgets
 
+from ..checks.exchange_check import (
+    ADVICE,
+    ExchangeCheck,
+    FieldProblem,
+    check_exchange_call,
+    order_rows,
+)
 from ..client.exchange_listener import ExchangeCall, ExchangeListener
 from ..rules import examples
 from ..rules.exchange_signing import (
@@ -32,10 +38,7 @@ from ..rules.exchange_signing import (
     HEADER_METHOD,
     HEADER_SIGNATURE,
     SignatureVerdict,
-    verify_exchange_signature,
 )
-from ..rules.money import with_unit
-from ..rules.order_status import describe_status
 from ..rules.redaction import basic_credentials_forms
 from ._base import Form
 from .connection import ConnectionPanel
@@ -45,15 +48,7 @@ from .markup import escape
 from .notices import notice_html
 from .tables import table_html
 
-__all__ = [
-    "ExchangeCheck",
-    "ExchangeInspector",
-    "FieldProblem",
-    "HeaderFormatError",
-    "check_exchange_call",
-    "order_rows",
-    "parse_headers",
-]
+__all__ = ["ExchangeInspector"]
 
 IDLE = (
     "Paste the headers and the raw body of an exchange call your shop received, then press Check."
@@ -61,197 +56,7 @@ IDLE = (
 CHANGED = "The fields have changed since this check: press Check to check them."
 _STYLE = {"description_width": "9em"}
 _PASTED = -1  # the calls dropdown's "nothing picked" entry
-_REQUEST_LINE = re.compile(r"^[A-Z]+ \S+ HTTP/\d(\.\d)?$")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token (RFC 9110)
 _SIGNATURE_HEADERS = (HEADER_METHOD, HEADER_KEY_ID, HEADER_ALGORITHM, HEADER_SIGNATURE)
-
-
-class HeaderFormatError(ValueError):
-    """The pasted headers are neither ``Name: value`` lines nor a JSON object of text."""
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    """Input that cannot be checked: which field, and what to do."""
-
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-@dataclass(frozen=True)
-class ExchangeCheck:
-    """What a check found. Holds no secret; its repr leaves out what was pasted.
-
-    ``problems`` is non-empty when the input could not be checked (then ``verdict``
-    is None). ``order`` is the body's ``object``, read only when the signature held;
-    ``body_problem`` says why a validly signed body could not be read.
-    """
-
-    verdict: SignatureVerdict | None
-    problems: tuple[FieldProblem, ...] = ()
-    headers: dict[str, str] = field(default_factory=dict, repr=False)
-    key_id_given: bool = False
-    order: dict[str, Any] | None = field(default=None, repr=False)
-    body_problem: str | None = None
-    whitespace_hint: bool = False
-
-    @property
-    def valid(self) -> bool:
-        return bool(self.verdict)
-
-
-def parse_headers(text: str) -> dict[str, str]:
-    """``Name: value`` lines (a request line such as ``POST /exchange HTTP/1.1`` is
-    skipped) or a JSON object of text values; :class:`HeaderFormatError` says which line."""
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        try:
-            value = json.loads(stripped)
-        except (ValueError, RecursionError) as error:
-            raise HeaderFormatError(
-                f"they look like JSON but do not parse ({str(error)[:80]}): paste a JSON "
-                'object such as {"Signature": "…"}, or Name: value lines'
-            ) from None
-        if not isinstance(value, dict):
-            raise HeaderFormatError("JSON headers must be an object of names and values")
-        headers: dict[str, str] = {}
-        for name, item in value.items():
-            if not isinstance(item, str):
-                raise HeaderFormatError(
-                    f"the value of {str(name)[:40]!r} is not text: header values are strings"
-                )
-            headers[str(name).strip()] = item
-        return headers
-    headers = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or (number == 1 and _REQUEST_LINE.match(line.strip())):
-            continue
-        name, colon, value = line.partition(":")
-        if not colon or not _HEADER_NAME.match(name.strip()):
-            raise HeaderFormatError(
-                f"line {number} ({line.strip()[:40]!r}) is not Name: value; paste one header "
-                "per line, as Signature: 3f5a…, or a JSON object"
-            )
-        headers[name.strip()] = value.strip()
-    return headers
-
-
-def check_exchange_call(
-    headers_text: str, raw_body: bytes, secret: str, key_id: str | None = None
-) -> ExchangeCheck:
-    """Check one exchange call: the input first, then the signature over ``raw_body``
-    exactly as given, then (only when valid) the body's ``object``. Never raises."""
-    problems: list[FieldProblem] = []
-    headers: dict[str, str] = {}
-    if not headers_text.strip():
-        problems.append(
-            FieldProblem("headers", "paste the call's headers (Name: value lines, or JSON)")
-        )
-    else:
-        try:
-            headers = parse_headers(headers_text)
-        except HeaderFormatError as error:
-            problems.append(FieldProblem("headers", str(error)))
-        else:
-            if not headers:
-                problems.append(FieldProblem("headers", "no header found: paste them"))
-    if not raw_body:
-        problems.append(
-            FieldProblem("body", "paste the call's raw body, exactly as your shop received it")
-        )
-    if not secret:
-        problems.append(
-            FieldProblem("secret", "type the secret of the sales location the call is for")
-        )
-    expected = (key_id or "").strip() or None
-    if problems:
-        return ExchangeCheck(None, tuple(problems), headers, expected is not None)
-    verdict = verify_exchange_signature(headers, raw_body, secret, key_id=expected)
-    if not verdict.valid:
-        hint = False
-        if verdict.problem == "mismatch" and raw_body.strip() != raw_body:
-            hint = verify_exchange_signature(
-                headers, raw_body.strip(), secret, key_id=expected
-            ).valid
-        return ExchangeCheck(verdict, (), headers, expected is not None, whitespace_hint=hint)
-    order: dict[str, Any] | None = None
-    body_problem: str | None = None
-    try:
-        parsed = json.loads(raw_body)
-    except (ValueError, RecursionError):
-        body_problem = "the body is not JSON"
-    else:
-        candidate = parsed.get("object") if isinstance(parsed, dict) else None
-        if isinstance(candidate, dict) and candidate:
-            order = candidate
-        else:
-            body_problem = "the body is JSON, but has no object (the order) at its top level"
-    return ExchangeCheck(
-        verdict, (), headers, expected is not None, order=order, body_problem=body_problem
-    )
-
-
-def order_rows(order: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """What a shop reads of the order: status, the three amounts, reference, orderId."""
-    status = order.get("status") if isinstance(order.get("status"), dict) else {}
-    if "code" in status:
-        status_text = describe_status(status.get("code"), status.get("action"))
-    else:
-        status_text = "(absent)"
-    return [
-        ("status", status_text),
-        ("amount", _money(order.get("amount"))),
-        ("authorised (authorizedAmount)", _money(order.get("authorizedAmount"))),
-        ("captured (capturedAmount)", _money(order.get("capturedAmount"))),
-        ("reference", _text(order.get("reference"))),
-        ("orderId", _text(order.get("orderId"))),
-    ]
-
-
-def _money(value: object) -> str:
-    if value is None:
-        return "(absent)"
-    minor = value.get("value") if isinstance(value, dict) else None
-    if not isinstance(minor, int) or isinstance(minor, bool):
-        return (
-            f"{json.dumps(value, default=str)[:60]} (not {{value: integer minor units, currency}})"
-        )
-    currency = value.get("currency")
-    return with_unit(minor, currency if isinstance(currency, str) else None)
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return "(absent or null)"
-    return value if isinstance(value, str) else f"{json.dumps(value)[:60]} (not text)"
-
-
-_ADVICE = {
-    "missing-header": (
-        "Pay.nl signs its current exchange calls with Signature-Method, Signature-KeyID, "
-        "Signature-Algorithm and Signature: check that all of them were copied. A call "
-        "that really has none is the legacy unsigned form: trust only what Pay.nl's "
-        "order-status API says about the order."
-    ),
-    "unsupported-method": (
-        "Do not trust the body. Pay.nl's PHP SDK would treat this call as unsigned and "
-        "ask the order-status API instead."
-    ),
-    "unknown-key-id": (
-        "If that key id is yours, correct the expected key id above; otherwise the call is "
-        "for another sales location: refuse it."
-    ),
-    "unsupported-algorithm": "Pay.nl signs with sha256 or sha512: refuse the call.",
-    "mismatch": (
-        "Check that the secret is the one of the sales location in Signature-KeyID, and "
-        "that the body is pasted exactly as received: any change, even whitespace or "
-        "re-formatted JSON, breaks the signature. A shop answers such a call "
-        '{"result": false} and does not read its body.'
-    ),
-}
 
 
 class ExchangeInspector(Form):
@@ -500,7 +305,7 @@ def _verdict_parts(check: ExchangeCheck) -> list[str]:
     assert verdict is not None
     signature = table_html(("header", "as received"), _signature_rows(check.headers))
     if not verdict.valid:
-        advice = _ADVICE.get(verdict.problem or "", "")
+        advice = ADVICE.get(verdict.problem or "", "")
         parts = [
             notice_html(f"Signature not valid ({verdict.problem}): {verdict.message}.", "error"),
             f"<div><b>What to do</b>: {escape(advice)}</div>",
