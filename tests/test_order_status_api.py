@@ -51,6 +51,7 @@ from payparts_helpers.sandbox import (
     start_sandbox,
 )
 
+from .php_sdk_types import php_sdk_type_problems
 from .sandbox_process import SandboxProcess
 
 SL_CODE, SECRET = DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret
@@ -73,27 +74,6 @@ OUTCOMES = {
 # except "pending" itself (nothing to pass through) and "expired" (straight to -80).
 CALLS = {"paid": 2, "authorised": 2, "denied": 2, "cancelled": 2, "expired": 1, "pending": 1}
 
-# known-facts.md, "What Pay.nl's own PHP SDK requires": these must be JSON strings or null.
-STRING_FIELDS = (
-    "id",
-    "type",
-    "serviceId",
-    "description",
-    "reference",
-    "manualTransferCode",
-    "orderId",
-    "uuid",
-    "customerKey",
-    "receipt",
-    "createdAt",
-    "createdBy",
-    "modifiedAt",
-    "modifiedBy",
-    "expiresAt",
-    "completedAt",
-)
-OBJECT_FIELDS = {"status": dict, "integration": dict, "payments": list, "checkoutData": dict}
-TIME_FIELDS = ("createdAt", "modifiedAt", "expiresAt", "completedAt")
 ORDER_ID = re.compile(r"^[4-9][0-9]{10}X[0-9a-f]{4}$")
 
 
@@ -202,44 +182,6 @@ def errors_of(schema: jsonschema_rs.Validator, instance: object) -> list[str]:
 def compact(value: object) -> bytes:
     """A JSON value as compact UTF-8 bytes, key order kept: what "byte for byte" compares."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def type_problems(order: dict[str, Any]) -> list[str]:
-    """Every field whose JSON type Pay.nl's PHP SDK would not accept (known-facts.md)."""
-    found = []
-    for name in STRING_FIELDS:
-        if not isinstance(order.get(name), str | None):
-            found.append(f"{name} is {type(order[name]).__name__}, must be a string or null")
-    for name, kind in OBJECT_FIELDS.items():
-        if not isinstance(order.get(name), kind):
-            found.append(f"{name} is {type(order.get(name)).__name__}, must be {kind.__name__}")
-    if "links" in order and not isinstance(order["links"], dict | list):
-        found.append(f"links is {type(order['links']).__name__}, must be an object or array")
-    for name in ("amount", "authorizedAmount", "capturedAmount"):
-        money = order.get(name)
-        if not isinstance(money, dict):
-            found.append(f"{name} is {type(money).__name__}, must be an object")
-            continue
-        value = money.get("value")
-        if type(value) is not int:
-            found.append(f"{name}.value is {type(value).__name__}, must be an integer")
-        if not isinstance(money.get("currency"), str):
-            found.append(f"{name}.currency must be a string")
-    status = order.get("status") if isinstance(order.get("status"), dict) else {}
-    code, action = status.get("code"), status.get("action")
-    if type(code) is not int or code == 0:
-        found.append(f"status.code is {code!r}: must be a non-zero integer")
-    if not isinstance(action, str) or not re.fullmatch(r"[A-Z_]+", action):
-        found.append(f"status.action is {action!r}: must be in capitals")
-    for index, payment in enumerate(order.get("payments") or []):
-        method = payment.get("paymentMethod") if isinstance(payment, dict) else None
-        if not isinstance(method, dict) or type(method.get("id")) is not int:
-            found.append(f"payments[{index}].paymentMethod.id must be an integer")
-    for name in TIME_FIELDS:
-        text = order.get(name)
-        if isinstance(text, str) and datetime.fromisoformat(text).utcoffset() is None:
-            found.append(f"{name} {text!r} has no offset")
-    return found
 
 
 # --- the status round trip ---------------------------------------------------------------
@@ -355,10 +297,10 @@ def test_every_field_has_the_type_pay_nls_php_sdk_requires(
     settled(client, session_id, CALLS[outcome])
     calls = listener.wait_for_calls(CALLS[outcome], timeout=WAIT)
     answer = client.get_order_status(order.order_id).raw
-    assert type_problems(answer) == []
+    assert php_sdk_type_problems(answer) == []
     for call in calls:  # every call, the PENDING one before a final status too
         assert call.object is not None
-        assert type_problems(call.object) == []
+        assert php_sdk_type_problems(call.object) == []
     assert isinstance(answer["expiresAt"], str)
     assert datetime.fromisoformat(answer["expiresAt"]) > datetime.now(UTC)
     assert answer["status"]["action"] == OUTCOMES[outcome][1]
@@ -367,7 +309,7 @@ def test_every_field_has_the_type_pay_nls_php_sdk_requires(
 
 def test_the_type_check_itself_catches_each_wrong_type(client: PayPartsClient) -> None:
     order = client.trigger_outcome(new_session(client), "paid").raw
-    assert type_problems(order) == []
+    assert php_sdk_type_problems(order) == []
     for field, wrong in [
         ("orderId", 51234567890),
         ("createdBy", 0),
@@ -379,7 +321,7 @@ def test_the_type_check_itself_catches_each_wrong_type(client: PayPartsClient) -
         ("status", {"code": 0, "action": "PAID"}),
         ("status", {"code": 100, "action": "paid"}),
     ]:
-        assert type_problems({**order, field: wrong}), field
+        assert php_sdk_type_problems({**order, field: wrong}), field
 
 
 # --- who may ask what ---------------------------------------------------------------------

@@ -41,6 +41,7 @@ from payparts_helpers.sandbox import (
 )
 
 from .conftest import http_session
+from .php_sdk_types import php_sdk_type_problems
 
 SL_CODE, SECRET = DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret
 POLICY = DeliveryPolicy(delays=(0.05, 0.1), poll_interval=0.05)
@@ -48,28 +49,6 @@ WAIT = 20.0
 ORDER_ID = re.compile(r"^[4-9][0-9]{10}X[0-9a-f]{4}$")
 UNKNOWN_SESSION = "0" * 32
 ENVELOPE_KEYS = ["event", "type", "version", "id", "object"]
-
-# The keys Pay.nl's PHP SDK reads into typed string properties: a JSON string, or null/absent.
-STRING_KEYS = (
-    "id",
-    "type",
-    "serviceId",
-    "description",
-    "reference",
-    "manualTransferCode",
-    "orderId",
-    "uuid",
-    "customerKey",
-    "receipt",
-    "createdAt",
-    "createdBy",
-    "modifiedAt",
-    "modifiedBy",
-    "expiresAt",
-    "completedAt",
-)
-TIME_KEYS = ("createdAt", "modifiedAt", "expiresAt", "completedAt")
-MONEY_KEYS = ("amount", "authorizedAmount", "capturedAmount")
 
 
 @pytest.fixture(scope="module")
@@ -182,71 +161,6 @@ def sdk(sandbox: SandboxHandle, step: str, **body: Any) -> requests.Response:
         headers={"Origin": "https://shop.example"},
         timeout=10,
     )
-
-
-# --- what Pay.nl's PHP SDK requires of the order object ---------------------------------
-
-
-def php_sdk_type_problems(order: dict[str, Any]) -> list[str]:
-    """Every way ``order`` breaks the types the PHP SDK reads it with (empty: none)."""
-    problems = []
-    for key in STRING_KEYS:
-        if order.get(key) is not None and not isinstance(order[key], str):
-            problems.append(f"{key} is {type(order[key]).__name__}, not a string or null")
-    for key in TIME_KEYS:
-        if isinstance(order.get(key), str) and datetime.fromisoformat(order[key]).tzinfo is None:
-            problems.append(f"{key} {order[key]!r} has no offset")
-    for key, kind in (("status", dict), ("integration", dict), ("payments", list)):
-        if not isinstance(order.get(key), kind):
-            problems.append(f"{key} is {type(order.get(key)).__name__}, not {kind.__name__}")
-    for key in ("checkoutData", "links"):
-        if key in order and not isinstance(order[key], dict | list):
-            problems.append(f"{key} is {type(order[key]).__name__}, not an object or array")
-    if "checkoutData" not in order:
-        problems.append("checkoutData is missing")
-    problems += _status_problems(order.get("status"), "status")
-    for key in MONEY_KEYS:
-        problems += _money_problems(order.get(key), key)
-    for i, payment in enumerate(order.get("payments") or []):
-        where = f"payments[{i}]"
-        if not isinstance(payment, dict):
-            problems.append(f"{where} is not an object")
-            continue
-        method = payment.get("paymentMethod")
-        if not isinstance(method, dict) or "id" not in method:
-            problems.append(f"{where}.paymentMethod is not an object with an id")
-        problems += _status_problems(payment.get("status"), f"{where}.status")
-        for key in (*MONEY_KEYS, "currencyAmount"):
-            problems += _money_problems(payment.get(key), f"{where}.{key}")
-    return problems
-
-
-def _status_problems(status: object, where: str) -> list[str]:
-    if not isinstance(status, dict):
-        return [f"{where} is not an object"]
-    code, action = status.get("code"), status.get("action")
-    if not isinstance(code, int) or isinstance(code, bool):
-        return [f"{where}.code is {type(code).__name__}, not an integer"]
-    known = status_for(code)
-    if code == 0 or known is None:
-        return [f"{where}.code {code} is one Pay.nl's PHP SDK treats as an error"]
-    if not isinstance(action, str) or not re.fullmatch(r"[A-Z_]+", action):
-        return [f"{where}.action {action!r} is not in capitals"]
-    if action != known.action:
-        return [f"{where}.action {action} is not {known.action}"]
-    return []
-
-
-def _money_problems(money: object, where: str) -> list[str]:
-    if not isinstance(money, dict):
-        return [f"{where} is not an object"]
-    value = money.get("value")
-    problems = []
-    if not isinstance(value, int) or isinstance(value, bool):
-        problems.append(f"{where}.value is {type(value).__name__}, not an integer")
-    if not isinstance(money.get("currency"), str):
-        problems.append(f"{where}.currency is not a string")
-    return problems
 
 
 def envelope_problems(call: ExchangeCall) -> list[str]:
