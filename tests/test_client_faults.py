@@ -49,7 +49,7 @@ def test_get_is_retried_three_times_on_503_then_fails(sandbox: SandboxHandle) ->
 
 def test_post_is_sent_once_on_500_and_says_so(sandbox: SandboxHandle) -> None:
     with scenario_client(sandbox, "server-error") as client:
-        with pytest.raises(ServerError, match="not retried: a retry could create a second"):
+        with pytest.raises(ServerError, match="not retried: a retry could do it twice"):
             client.create_session(examples.minimum_request())
         assert list(client.history_frame()["status"]) == [500]
 
