@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -112,6 +112,7 @@ class PayPartsClient(SandboxControls):
         headers: Mapping[str, str] | None = None,
         credentials_source: str | None = None,
         orders_url: str | None = None,
+        on_response: Callable[[requests.Response], None] | None = None,
     ) -> None:
         if not sl_code or not secret:
             raise ConfigurationError("an SL code and a secret are both needed")
@@ -126,6 +127,9 @@ class PayPartsClient(SandboxControls):
         self.sl_code = sl_code
         self._secret = secret
         self.credentials_source = credentials_source
+        # Called with every raw answer (the drift recorder keeps status and Content-Type).
+        # The answer's .request holds the Authorization header: redact before keeping any.
+        self._on_response = on_response
         self._secret_forms = basic_credentials_forms(sl_code, secret)
         self.timeout = (
             connect_timeout if connect_timeout is not None else min(5.0, timeout),
@@ -292,7 +296,7 @@ class PayPartsClient(SandboxControls):
         """One HTTP exchange; every failure without a usable answer becomes a typed error."""
         where = f"{method} {base_url}{path}"
         try:
-            return self._http.request(
+            response = self._http.request(
                 method,
                 base_url + path,
                 json=body,
@@ -300,6 +304,9 @@ class PayPartsClient(SandboxControls):
                 timeout=self.timeout,
                 allow_redirects=False,
             )
+            if self._on_response is not None:
+                self._on_response(response)
+            return response
         except requests.exceptions.SSLError:
             error = TransportError(f"{where}: the TLS handshake failed (certificate or protocol)")
         except requests.exceptions.ConnectTimeout:

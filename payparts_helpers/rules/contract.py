@@ -37,6 +37,7 @@ __all__ = [
     "openapi_json",
     "parse_json_body",
     "read_session_request",
+    "schema_validator",
     "validate_session_request",
 ]
 
@@ -427,6 +428,21 @@ def _too_deep(value: Any) -> bool:
             if isinstance(child, dict | list):
                 stack.append((child, depth + 1))
     return False
+
+
+def schema_validator(schema: dict[str, Any]) -> Any:
+    """A jsonschema-rs validator for ``schema``, its ``$ref``\\ s resolved in this document's
+    components (``{"$ref": "#/components/schemas/Problem"}``). Formats are not asserted:
+    the patterns say enough. For checking answers (the drift report, the tests)."""
+    return _schema_validator(json.dumps(schema, sort_keys=True))
+
+
+@lru_cache(maxsize=64)
+def _schema_validator(schema_json: str) -> Any:
+    import jsonschema_rs
+
+    root = {**json.loads(schema_json), "components": _document()["components"]}
+    return jsonschema_rs.Draft202012Validator(root, validate_formats=False)
 
 
 @cache
