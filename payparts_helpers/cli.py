@@ -123,6 +123,21 @@ def _parser() -> argparse.ArgumentParser:
     lint = commands.add_parser("lint", parents=[output, strict], help="check a request file")
     lint.add_argument("file", help="JSON request body ('-': stdin)")
     lint.set_defaults(run=_run_lint)
+
+    record = commands.add_parser(
+        "record", help="record a host's answers to the drift probes (see docs/drift.md)"
+    )
+    record.add_argument(
+        "--env", choices=("beta", "sandbox", "production"), help="default: PAYPARTS_ENV"
+    )
+    record.add_argument("--out", metavar="DIR", help="default: drift-<env>-<UTC time>")
+    record.set_defaults(run=_run_record)
+
+    drift = commands.add_parser(
+        "drift", parents=[output], help="replay a recording against a fresh sandbox; list drift"
+    )
+    drift.add_argument("directory", help="what payparts record wrote")
+    drift.set_defaults(run=_run_drift)
     return parser
 
 
@@ -208,6 +223,30 @@ def _run_deliveries(args: argparse.Namespace) -> int:
     document = {"sessionId": args.session_id, "deliveries": [d.raw for d in deliveries]}
     _emit(args, document, lambda: _deliveries_text(args.session_id, deliveries))
     return EXIT_OK
+
+
+def _run_record(args: argparse.Namespace) -> int:
+    from .drift import RecordingError, record, settings_for, terminal_progress
+
+    settings = settings_for(args.env)
+    try:
+        with terminal_progress() as progress:
+            recording = record(args.out, settings, on_progress=progress)
+    except RecordingError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(recording.summary())
+    return EXIT_OK
+
+
+def _run_drift(args: argparse.Namespace) -> int:
+    from .drift import RecordingError, replay
+
+    try:
+        report = replay(args.directory)
+    except (RecordingError, OSError) as exc:
+        raise UsageError(str(exc)) from None
+    _emit(args, report.to_json(), report.text)
+    return EXIT_OK if report.agrees else EXIT_NO
 
 
 def _run_listen(args: argparse.Namespace) -> int:
