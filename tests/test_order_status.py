@@ -76,3 +76,14 @@ def test_the_docs_status_table_is_this_table() -> None:
     assert [(int(code), action, category) for code, action, category in rows] == [
         (status.code, status.action, status.category) for status in STATUSES.values()
     ]
+
+
+def test_the_readme_names_every_code_with_its_action() -> None:
+    """The README's short table groups the codes; each must carry STATUSES' action."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The order, and its status", 1)[1].split("\n## ", 1)[0]
+    named = {}
+    for codes, action in re.findall(r"((?:-?\d+, )*-?\d+) `([A-Z_]+)`", section):
+        for code in codes.split(", "):
+            named[int(code)] = action
+    assert named == {code: status.action for code, status in STATUSES.items()}
