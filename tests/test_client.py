@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,7 @@ from payparts_helpers.rules.errors import (
     NotFoundError,
     PayPartsError,
     RequestRejectedError,
+    TransportError,
 )
 from payparts_helpers.rules.resources import CreatedSession, SessionDetails
 from payparts_helpers.rules.session_request import (
@@ -225,6 +227,42 @@ def test_a_secret_inside_a_body_is_masked_in_history(sandbox: SandboxHandle) -> 
         client.create_session(body)
         assert DEMO_MERCHANT.secret not in client.history_frame().to_string()
         assert client.history_frame()["request"][0]["description"] == "oops ***"
+
+
+def test_a_secret_echoed_in_an_answer_is_masked_where_it_is_shown(
+    sandbox: SandboxHandle,
+) -> None:
+    """An answer holding a secret is masked before the caller gets it (reprs show fields)."""
+    with PayPartsClient(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, sandbox.url) as client:
+        body = examples.full_request()
+        body["customer"]["lastName"] = f"echo {DEMO_MERCHANT.secret}"
+        details = client.get_session(client.create_session(body).session_id)
+        assert details.customer["lastName"] == "echo ***"
+        shown = client.history_frame()
+        assert shown["response"][1]["customer"]["lastName"] == "echo ***"
+        for text in (shown.to_string(), repr(details), str(details)):
+            assert DEMO_MERCHANT.secret not in text
+
+
+def test_history_keeps_what_was_sent_not_what_the_dict_became(client: PayPartsClient) -> None:
+    body = examples.minimum_request()
+    client.create_session(body)
+    body["description"] = "changed after the call"
+    assert client.history_frame()["request"][0] == examples.minimum_request()
+
+
+def test_a_call_that_never_reached_a_server_is_masked_in_history() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    with PayPartsClient(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, url) as client:
+        body = examples.minimum_request()
+        body["description"] = f"typed {DEMO_MERCHANT.secret}"
+        with pytest.raises(TransportError):
+            client.create_session(body)
+        frame = client.history_frame()
+    assert frame["request"][0]["description"] == "typed ***"
+    assert DEMO_MERCHANT.secret not in frame.to_string()
 
 
 def test_repr_and_str_never_show_the_secret(client: PayPartsClient) -> None:

@@ -44,10 +44,11 @@ from ..rules.errors import (
 )
 from ..rules.examples import is_demo_credentials
 from ..rules.order_model import order_ref
-from ..rules.redaction import basic_credentials_forms, redact
+from ..rules.redaction import basic_credentials_forms, may_reveal, redact, wire_forms
 from ..rules.resources import CreatedSession, PaymentOrder, SessionDetails
 from ..rules.session_request import SessionRequest, request_to_dict
 from .sandbox_controls import SandboxControls
+from .transport_environment import TransportEnvironment
 
 if TYPE_CHECKING:
     import pandas
@@ -67,19 +68,52 @@ _POST_NOT_RETRIED = (
 )
 
 
+_HISTORY_COLUMNS = (
+    "at",
+    "method",
+    "path",
+    "status",
+    "elapsed_ms",
+    "session_id",
+    "request",
+    "response",
+    "error",
+)
+
+
 @dataclass(frozen=True)
 class _Call:
-    """One entry of the history, already redacted."""
+    """One entry of the history, as sent and received: redacted only when shown.
 
-    at: str
+    The bodies are the bytes on the wire (immutable, so a caller changing its dict
+    later does not rewrite the history), decoded and masked by :meth:`shown`.
+    ``error`` is an error's message, which is masked already.
+    """
+
+    at: float  # time.time() when the call ended
     method: str
     path: str
     status: int | None
     elapsed_ms: float
     session_id: str | None
-    request: Any
-    response: Any
+    request: bytes | None
+    response: bytes | None
     error: str | None
+
+    def shown(self, secret_forms: list[str]) -> dict[str, Any]:
+        """The row a person sees: the time in UTC, bodies as JSON (or text), masked."""
+        when = datetime.fromtimestamp(self.at, UTC).isoformat(timespec="milliseconds")
+        return {
+            "at": when,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "elapsed_ms": self.elapsed_ms,
+            "session_id": self.session_id,
+            "request": redact(_decoded(self.request), secret_forms),
+            "response": redact(_decoded(self.response), secret_forms),
+            "error": self.error,
+        }
 
 
 class PayPartsClient(SandboxControls):
@@ -124,6 +158,8 @@ class PayPartsClient(SandboxControls):
         from .environment import orders_url_for
 
         self.orders_url = _checked_base_url(orders_url or orders_url_for(self.base_url))
+        # Proxies and CA bundle read once (as httpx does), not twice per call.
+        self._transport = TransportEnvironment.read((self.base_url, self.orders_url))
         self.sl_code = sl_code
         self._secret = secret
         self.credentials_source = credentials_source
@@ -131,6 +167,7 @@ class PayPartsClient(SandboxControls):
         # The answer's .request holds the Authorization header: redact before keeping any.
         self._on_response = on_response
         self._secret_forms = basic_credentials_forms(sl_code, secret)
+        self._secret_wire_forms = wire_forms(self._secret_forms)
         self.timeout = (
             connect_timeout if connect_timeout is not None else min(5.0, timeout),
             timeout,
@@ -138,6 +175,8 @@ class PayPartsClient(SandboxControls):
         self.get_attempts = max(1, get_attempts)
         self.backoff = backoff
         self._http = requests.Session()
+        self._http.trust_env = False  # the environment was read once, above
+        self._http.verify = self._transport.verify
         self._http.mount("http://", HTTPAdapter(pool_connections=2, pool_maxsize=16))
         self._http.mount("https://", HTTPAdapter(pool_connections=2, pool_maxsize=16))
         self._http.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
@@ -211,9 +250,9 @@ class PayPartsClient(SandboxControls):
         import pandas
 
         with self._history_lock:
-            rows = [call.__dict__ for call in self._history]
-        columns = list(_Call.__dataclass_fields__)
-        return pandas.DataFrame(rows, columns=columns)
+            calls = list(self._history)
+        rows = [call.shown(self._secret_forms) for call in calls]
+        return pandas.DataFrame(rows, columns=list(_HISTORY_COLUMNS))
 
     @property
     def uses_demo_credentials(self) -> bool:
@@ -279,7 +318,7 @@ class PayPartsClient(SandboxControls):
                 data = self._interpret(method, shown, response)
             except PayPartsError as error:
                 status = response.status_code
-                self._record(method, path, response, started, body, _response_body(response), error)
+                self._record(method, path, response, started, body, None, error)
                 if attempt < attempts and status in _RETRY_STATUSES:
                     self._wait(attempt, response.headers.get("Retry-After"))
                     continue
@@ -303,6 +342,7 @@ class PayPartsClient(SandboxControls):
                 auth=(self.sl_code, self._secret),
                 timeout=self.timeout,
                 allow_redirects=False,
+                proxies=self._transport.proxies_for(base_url),
             )
             if self._on_response is not None:
                 self._on_response(response)
@@ -338,9 +378,16 @@ class PayPartsClient(SandboxControls):
     def _interpret(self, method: str, path: str, response: requests.Response) -> dict[str, Any]:
         """The JSON object of a 2xx answer, or the typed error for anything else."""
         status = response.status_code
+        content = response.content  # read in full by _send
+        data = _json_object(content)
+        if data is not None and 200 <= status < 300:
+            # An answer that echoes a secret is masked before anyone holds it (a repr
+            # shows its fields); for the others one substring search per form is all.
+            if may_reveal(content, self._secret_wire_forms):
+                data = redact(data, self._secret_forms)
+            return data
         label = f"{method} {path} → {status} {response.reason or ''}".rstrip()
-        text = redact(response.text, self._secret_forms)  # the body was read in full by _send
-        data = _json_object(text)
+        text = redact(response.text, self._secret_forms)  # an error's text is shown
         if data is None:
             kind = response.headers.get("Content-Type", "no content type")
             raise UnexpectedResponseError(
@@ -348,11 +395,9 @@ class PayPartsClient(SandboxControls):
                 status_code=status,
                 raw_body=text[:2000],
             )
-        if 200 <= status < 300:
-            return data
-        raise _error_for(
-            label, status, data, text, response.headers.get("Retry-After"), self._credentials()
-        )
+        shown = redact(data, self._secret_forms)
+        retry_after = response.headers.get("Retry-After")
+        raise _error_for(label, status, shown, text, retry_after, self._credentials())
 
     def _credentials(self) -> str:
         """The credentials sent, as a refusal names them: SL code and where they came from."""
@@ -371,27 +416,28 @@ class PayPartsClient(SandboxControls):
         path: str,
         response: requests.Response | None,
         started: float,
-        request_body: Any,
-        response_body: Any,
+        request_body: dict[str, Any] | None,
+        data: dict[str, Any] | None,
         error: PayPartsError | None,
     ) -> None:
+        """Keep the call in the history as sent and received (``data``: a 2xx's JSON)."""
         elapsed_ms = (time.perf_counter() - started) * 1000
         session_id = None
-        if isinstance(response_body, dict) and isinstance(response_body.get("sessionId"), str):
-            session_id = response_body["sessionId"]
+        if data is not None and isinstance(data.get("sessionId"), str):
+            session_id = data["sessionId"]
         elif path.startswith("/_sandbox/sessions/"):
             session_id = path.split("/")[3]  # /_sandbox/sessions/{id}/order
         elif method == "GET" and path.startswith("/v1/session/"):
             session_id = path.rsplit("/", 1)[-1]
         call = _Call(
-            at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            at=time.time(),
             method=method,
             path=path,
             status=response.status_code if response is not None else None,
             elapsed_ms=round(elapsed_ms, 2),
             session_id=session_id,
-            request=redact(request_body, self._secret_forms),
-            response=redact(response_body, self._secret_forms),
+            request=_sent_body(response, request_body),
+            response=response.content if response is not None else None,
             error=str(error) if error else None,
         )
         with self._history_lock:
@@ -433,19 +479,35 @@ def _checked_base_url(base_url: str) -> str:
     return url
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
+def _json_object(content: bytes) -> dict[str, Any] | None:
     try:
-        value = json.loads(text)
+        value = json.loads(content)  # bytes: UTF-8 (or -16/-32) detected as JSON says
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
 
-def _response_body(response: requests.Response) -> Any:
+def _sent_body(response: requests.Response | None, body: dict[str, Any] | None) -> bytes | None:
+    """The request body as it went out: the prepared bytes, or encoded here if none went."""
+    if response is not None:
+        sent = response.request.body
+        return sent.encode() if isinstance(sent, str) else sent
+    if body is None:
+        return None
     try:
-        return json.loads(response.text)
+        return json.dumps(body, default=str).encode()
+    except (ValueError, TypeError, RecursionError):
+        return repr(body).encode()
+
+
+def _decoded(body: bytes | None) -> Any:
+    """A kept body for showing: its JSON, else the start of its text."""
+    if body is None:
+        return None
+    try:
+        return json.loads(body)
     except (ValueError, RecursionError):
-        return response.text[:2000]
+        return body.decode("utf-8", "replace")[:2000]
 
 
 def _quote(text: str) -> str:
