@@ -138,6 +138,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     drift.add_argument("directory", help="what payparts record wrote")
     drift.set_defaults(run=_run_drift)
+
+    check = commands.add_parser(
+        "check",
+        help="the regression matrix, without Jupyter: the API and your shop's exchange handler",
+    )
+    check.add_argument(
+        "--env",
+        choices=("sandbox", "beta", "production"),
+        default="sandbox",
+        help="sandbox (default: one started for the run), beta or production (credentials "
+        "from PAYPARTS_SL_CODE / PAYPARTS_SECRET)",
+    )
+    check.add_argument("--base-url", default="", help="a running sandbox (or host) to check")
+    check.add_argument("--shop-url", help="your shop (default: the reference shop, started)")
+    check.add_argument("--exchange-url", help="where the shop takes exchange calls")
+    check.add_argument(
+        "--group", action="append", metavar="GROUP", help="only this group (repeatable)"
+    )
+    check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    check.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output (default: table)"
+    )
+    check.set_defaults(run=_run_check)
     return parser
 
 
@@ -247,6 +270,49 @@ def _run_drift(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     _emit(args, report.to_json(), report.text)
     return EXIT_OK if report.agrees else EXIT_NO
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    """Exit 0: every scenario passed or was skipped; 1: one failed; 2: it could not run."""
+    from .regression.reports import junit_xml, rows_json, rows_table
+    from .regression.runner import GROUPS, SCENARIOS, run_rows
+    from .regression.targets import target_from_parameters
+
+    unknown = sorted(set(args.group or ()) - set(GROUPS))
+    if unknown:
+        raise UsageError(
+            f"no group {', '.join(map(repr, unknown))}: choose from {', '.join(GROUPS)}"
+        )
+    chosen = [s for s in SCENARIOS if not args.group or s.group in args.group]
+    target = target_from_parameters(
+        args.env, base_url=args.base_url, shop_url=args.shop_url, exchange_url=args.exchange_url
+    )
+    for name, url in (("--base-url", target.base_url), ("--shop-url", target.shop_url)):
+        if url and not _answers(url):
+            raise UsageError(f"{name} {url} does not accept connections: start it first")
+
+    def progress(done: int, total: int, name: str) -> None:
+        print(f"[{done}/{total}] {name}", file=sys.stderr, flush=True)
+
+    rows = run_rows(target, on_progress=progress, scenarios=chosen)
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(rows), encoding="utf-8")
+    print(rows_json(rows) if args.format == "json" else rows_table(rows))
+    return EXIT_NO if any(row.status == "fail" for row in rows) else EXIT_OK
+
+
+def _answers(url: str) -> bool:
+    """Whether something accepts TCP connections at ``url``'s host and port."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=5):
+            return True
+    except OSError:
+        return False
 
 
 def _run_listen(args: argparse.Namespace) -> int:

@@ -255,6 +255,12 @@ class PayPartsClient(SandboxControls):
         return pandas.DataFrame(rows, columns=list(_HISTORY_COLUMNS))
 
     @property
+    def calls_made(self) -> int:
+        """How many calls the history holds (without building its DataFrame)."""
+        with self._history_lock:
+            return len(self._history)
+
+    @property
     def uses_demo_credentials(self) -> bool:
         """True with the contract's published example credentials (the sandbox's demo)."""
         return is_demo_credentials(self.sl_code, self._secret)

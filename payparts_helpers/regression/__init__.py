@@ -1,7 +1,8 @@
 """The regression matrix: every documented behaviour of the session API, checked in one run.
 
 A notebook (or a test) picks a :class:`Target`, calls :func:`run_matrix`, and gets a
-pandas DataFrame with one row per scenario::
+pandas DataFrame with one row per scenario (:func:`run_rows` gives the same rows
+without pandas; ``payparts check`` prints them and writes JUnit XML)::
 
     group | scenario | status (pass / fail / skipped) | detail | elapsed_ms
 
@@ -37,7 +38,16 @@ from __future__ import annotations
 
 from ..sandbox.merchants import SECOND_DEMO_MERCHANT
 from .exchange_scenarios import EXCHANGE_GROUP, EXCHANGE_SCENARIOS
-from .runner import COLUMNS, SCENARIOS, assert_all_passed, run_matrix, summary
+from .runner import (
+    COLUMNS,
+    GROUPS,
+    SCENARIOS,
+    ScenarioRow,
+    assert_all_passed,
+    run_matrix,
+    run_rows,
+    summary,
+)
 from .scenario_types import MatrixContext, Scenario, ScenarioOutcome
 from .session_scenarios import SCENARIOS as SESSION_SCENARIOS
 from .targets import (
@@ -52,17 +62,20 @@ __all__ = [
     "COLUMNS",
     "EXCHANGE_GROUP",
     "EXCHANGE_SCENARIOS",
+    "GROUPS",
     "SCENARIOS",
     "SECOND_DEMO_MERCHANT",
     "SESSION_SCENARIOS",
     "MatrixContext",
     "Scenario",
     "ScenarioOutcome",
+    "ScenarioRow",
     "ShopEndpoints",
     "Target",
     "assert_all_passed",
     "reference_shop",
     "run_matrix",
+    "run_rows",
     "sandbox_target",
     "summary",
     "target_from_parameters",

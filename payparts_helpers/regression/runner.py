@@ -1,10 +1,14 @@
-"""Running the matrix: one row per scenario, failures as rows, never a traceback."""
+"""Running the matrix: one row per scenario, failures as rows, never a traceback.
+
+:func:`run_rows` is the runner: plain rows, no pandas, so ``payparts check`` runs in a
+lean install. :func:`run_matrix` is the same run as a DataFrame, for the notebooks.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..rules.redaction import redact
@@ -19,10 +23,14 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "DETAIL_LIMIT",
+    "GROUPS",
     "SCENARIOS",
+    "ScenarioRow",
     "assert_all_passed",
+    "count_statuses",
     "results_html",
     "run_matrix",
+    "run_rows",
     "summary",
 ]
 
@@ -32,9 +40,22 @@ answer (the exchange handler's rows), that answer's time: what Pay.nl's 5 s limi
 
 SCENARIOS: tuple[Scenario, ...] = (*SESSION_SCENARIOS, *EXCHANGE_SCENARIOS)
 """The whole matrix, in order: the session API's groups, then the shop's exchange handler."""
+GROUPS: tuple[str, ...] = tuple(dict.fromkeys(s.group for s in SCENARIOS))
+"""The groups, in the matrix's order (``payparts check --group`` picks among them)."""
 # A detail is read in full: real ones are a sentence or two (under 200 characters). The
 # bound only stops a pathological message (a whole HTML page quoted) from filling a page.
 DETAIL_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class ScenarioRow:
+    """One scenario's result: the columns of :data:`COLUMNS`."""
+
+    group: str
+    scenario: str
+    status: Status
+    detail: str
+    elapsed_ms: float
 
 
 def run_matrix(
@@ -43,7 +64,21 @@ def run_matrix(
     on_progress: Callable[[int, int, str], None] | None = None,
     scenarios: tuple[Scenario, ...] | list[Scenario] | None = None,
 ) -> pandas.DataFrame:
-    """Run every scenario against ``target``; one row each, in order (see :data:`COLUMNS`).
+    """:func:`run_rows` as a DataFrame with the columns of :data:`COLUMNS`."""
+    import pandas
+
+    rows = run_rows(target, on_progress=on_progress, scenarios=scenarios)
+    frame = pandas.DataFrame([row.__dict__ for row in rows], columns=list(COLUMNS))
+    return frame.astype({"elapsed_ms": "float64"})
+
+
+def run_rows(
+    target: Target | None = None,
+    *,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    scenarios: tuple[Scenario, ...] | list[Scenario] | None = None,
+) -> list[ScenarioRow]:
+    """Run every scenario against ``target``; one row each, in order.
 
     ``target=None`` is :func:`target_from_parameters` ``("sandbox")``: a dedicated
     sandbox with both demo merchants. A target with ``base_url=None`` gets a dedicated
@@ -64,9 +99,7 @@ def _run(
     target: Target,
     scenarios: tuple[Scenario, ...],
     on_progress: Callable[[int, int, str], None] | None,
-) -> pandas.DataFrame:
-    import pandas
-
+) -> list[ScenarioRow]:
     forms = target.secret_forms()
     rows = []
     ctx = MatrixContext(target)
@@ -77,13 +110,13 @@ def _run(
             if measured is None:
                 measured = (time.perf_counter() - started) * 1000
             elapsed_ms = round(measured, 2)
-            rows.append((scenario.group, scenario.name, status, _clean(detail, forms), elapsed_ms))
+            detail = _clean(detail, forms)
+            rows.append(ScenarioRow(scenario.group, scenario.name, status, detail, elapsed_ms))
             if on_progress is not None:
                 on_progress(done, len(scenarios), scenario.name)
     finally:
         ctx.close()
-    frame = pandas.DataFrame(rows, columns=list(COLUMNS))
-    return frame.astype({"elapsed_ms": "float64"})
+    return rows
 
 
 def _outcome(scenario: Scenario, ctx: MatrixContext) -> tuple[Status, str, float | None]:
@@ -105,13 +138,22 @@ def _clean(detail: str, forms: list[str]) -> str:
     return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1] + "…"
 
 
-def summary(frame: pandas.DataFrame) -> str:
-    """``"82 passed, 0 failed, 0 skipped"``."""
-    counts = frame["status"].value_counts()
-    return ", ".join(
-        f"{int(counts.get(status, 0))} {word}"
-        for status, word in (("pass", "passed"), ("fail", "failed"), ("skipped", "skipped"))
-    )
+_STATUS_WORDS = (("pass", "passed"), ("fail", "failed"), ("skipped", "skipped"))
+
+
+def count_statuses(statuses: Iterable[str]) -> dict[str, int]:
+    """``{"pass": 82, "fail": 0, "skipped": 3}``: every status, zeros included."""
+    counts = dict.fromkeys((status for status, _ in _STATUS_WORDS), 0)
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def summary(rows: pandas.DataFrame | Iterable[ScenarioRow]) -> str:
+    """``"82 passed, 0 failed, 0 skipped"``, of a run's frame or its rows."""
+    statuses = rows["status"] if hasattr(rows, "columns") else (row.status for row in rows)
+    counts = count_statuses(statuses)
+    return ", ".join(f"{counts[status]} {word}" for status, word in _STATUS_WORDS)
 
 
 # JupyterLab right-aligns table cells and pandas cuts long text; the results are text.
