@@ -274,9 +274,10 @@ def _run_drift(args: argparse.Namespace) -> int:
 
 def _run_check(args: argparse.Namespace) -> int:
     """Exit 0: every scenario passed or was skipped; 1: one failed; 2: it could not run."""
+    from .regression.exchange_scenarios import EXCHANGE_GROUP
     from .regression.reports import junit_xml, rows_json, rows_table
     from .regression.runner import GROUPS, SCENARIOS, run_rows
-    from .regression.targets import target_from_parameters
+    from .regression.targets import has_reference_shop, target_from_parameters
 
     unknown = sorted(set(args.group or ()) - set(GROUPS))
     if unknown:
@@ -287,6 +288,13 @@ def _run_check(args: argparse.Namespace) -> int:
     target = target_from_parameters(
         args.env, base_url=args.base_url, shop_url=args.shop_url, exchange_url=args.exchange_url
     )
+    wants_shop = any(s.group == EXCHANGE_GROUP for s in chosen)
+    if wants_shop and args.env == "sandbox" and not target.shop_url and not has_reference_shop():
+        raise UsageError(
+            "no shop to check: pass --shop-url (your shop) or leave the exchange handler out "
+            "with --group; the reference shop ships with the source checkout (examples/shop/), "
+            "not with the installed package"
+        )
     for name, url in (("--base-url", target.base_url), ("--shop-url", target.shop_url)):
         if url and not _answers(url):
             raise UsageError(f"{name} {url} does not accept connections: start it first")
@@ -476,8 +484,11 @@ def _details_table(details: Any) -> str:
         ]
     )
     if details.order and details.order.get("products"):
-        from .checks.order_frames import order_lines_frame
-
+        try:
+            from .checks.order_frames import order_lines_frame
+        except ImportError:  # the core install has no pandas: the lines as they came
+            lines = json.dumps(details.order["products"], indent=2, ensure_ascii=False)
+            return f"{text}\norder lines (the table needs payparts-helpers[lab]):\n{lines}\n"
         text += "\n" + order_lines_frame(details.order).to_string(index=False) + "\n"
     return text
 

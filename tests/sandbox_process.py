@@ -27,7 +27,10 @@ class SandboxProcess:
     to a file per start, so a test can read what the server printed after it died.
     """
 
-    def __init__(self, db_path: Path, logs: Path, *extra_args: str) -> None:
+    def __init__(
+        self, db_path: Path, logs: Path, *extra_args: str, python: str = sys.executable
+    ) -> None:
+        self.python = python  # another venv's interpreter: the lean install's test
         self.db_path = db_path
         self.logs = logs
         self.extra_args = extra_args
@@ -47,7 +50,7 @@ class SandboxProcess:
         with self.stderr_path.open("w") as stderr:
             self.process = subprocess.Popen(
                 [
-                    sys.executable,
+                    self.python,
                     "-m",
                     "payparts_helpers.sandbox",
                     "--host",

@@ -100,6 +100,11 @@ REFERENCE_SHOP_DIR = Path(__file__).resolve().parents[2] / "examples" / "shop"
 _SHOP_STARTUP_TIMEOUT = 15.0
 
 
+def has_reference_shop() -> bool:
+    """Whether this installation has the reference shop (a source checkout does; a wheel not)."""
+    return (REFERENCE_SHOP_DIR / "__init__.py").is_file()
+
+
 def _shop_package(directory: Path) -> ModuleType:
     """Import the shop package in ``directory`` under a name of its own (one per directory),
     so a copy of the shop never shares modules with the original."""
