@@ -91,8 +91,10 @@ demo: install  ## the explorer as a Voilà app (no code cells) against the sandb
 screenshots: install  ## regenerate docs/img/ from the browser tests
 	PAYPARTS_SCREENSHOTS=docs/img $(BIN)/python -m pytest tests/e2e -q
 
-bench: install  ## every benchmark's ratio, side by side in one run; writes bench/RESULTS.md (needs wrk)
+bench: install  ## every benchmark's paired ratio and its CI; writes bench/RESULTS.md (needs wrk, node)
 	@command -v wrk >/dev/null || echo "bench_sandbox_throughput needs wrk: apt-get install -y wrk"
+	@test -x bench/node_modules/.bin/prism || npm ci --prefix bench --ignore-scripts --no-audit --no-fund \
+		|| echo "bench_sandbox_throughput needs Prism: npm ci --prefix bench (needs node and npm)"
 	$(BIN)/python bench/run_all.py
 
 e2e-stress: install  ## the browser tests 10 times in a row with every CPU kept busy: failures, median, max

@@ -7,9 +7,12 @@ empty notebooks (one trivial code cell each, no output, the same kernel), in a
 temporary folder. Both use the
 project's pytest configuration (``-c pyproject.toml``), a throwaway sandbox
 database and no PAYPARTS_* settings from the shell. Each measurement is the wall
-time of the whole command; runs alternate after a warm-up of each, and the
-medians are compared against the target (≤ 2×). A run that does not pass does
-not count. pytest's own "passed in" times (start-up excluded) are shown too.
+time of the whole command, and the CPU of it and its kernels (``RUSAGE_CHILDREN``);
+runs alternate after a warm-up (one run over the empty notebooks: it loads pytest,
+nbval and a kernel into the page cache, which both sides share, at a third of the
+cost of warming both), each round's ratio is paired, and the median ratio is held
+to the target (≤ 2×). A run that does not pass does not count. pytest's own "passed
+in" times (start-up excluded) are shown too.
 
 Run: ``.venv/bin/python bench/bench_nbval.py``
 """
@@ -25,10 +28,20 @@ import time
 from pathlib import Path
 
 import nbformat
-from common import PYTHON, REPO, Result, bench_env, finish, interleaved, spread
+from common import (
+    PYTHON,
+    REPO,
+    Result,
+    Sample,
+    bench_env,
+    children_cpu,
+    finish,
+    interleaved,
+    spread,
+)
 
 NOTEBOOKS = REPO / "notebooks"
-ROUNDS = 3
+ROUNDS = 6  # the fewest with a 95% CI of the median (ranks 1 and 6); a round is ~40 s
 TARGET_RATIO = 2.0
 _PASSED_IN = re.compile(r"(\d+) passed.* in ([\d.]+)s")
 
@@ -65,12 +78,13 @@ class Run:
         self.cells = 0
         self.failures: list[str] = []
 
-    def __call__(self) -> float:
-        start = time.perf_counter()
+    def __call__(self) -> Sample:
+        cpu, start = children_cpu(), time.perf_counter()
         completed = subprocess.run(
             self.argv, cwd=REPO, env=self.env, capture_output=True, text=True, check=False
         )
         wall = time.perf_counter() - start
+        used = children_cpu() - cpu
         summary = _PASSED_IN.search(completed.stdout.splitlines()[-1] if completed.stdout else "")
         if completed.returncode != 0 or summary is None:
             tail = "\n".join(completed.stdout.splitlines()[-15:])
@@ -79,7 +93,7 @@ class Run:
         else:
             self.cells = int(summary.group(1))
             self.session_seconds.append(float(summary.group(2)))
-        return wall
+        return Sample(wall, used)
 
 
 def main() -> int:
@@ -90,15 +104,19 @@ def main() -> int:
         write_empty_notebooks(empty, notebooks)
         env = bench_env(PAYPARTS_SANDBOX_DB=str(Path(scratch) / "sandbox.sqlite3"))
         baseline, candidate = Run(empty, env), Run(NOTEBOOKS, env)
-        base_times, cand_times = interleaved(baseline, candidate, rounds=ROUNDS)
-    result = Result.from_rounds(
-        base_times,
-        cand_times,
+        baseline()  # the warm-up
+        base, cand = interleaved([baseline, candidate], rounds=ROUNDS, warmup=0)
+    result = Result.from_samples(
+        base,
+        cand,
         name="bench_nbval.py",
         what=f"pytest --nbval over the {len(notebooks)} notebooks",
         compared_with=f"the same over {len(notebooks)} empty notebooks",
         unit="s",
         target=TARGET_RATIO,
+        candidate_does_more=True,
+        cpu_unit="s",
+        cpu_label="pytest and its kernels",
     )
     for run in (baseline, candidate):
         if run.failures:
@@ -117,13 +135,14 @@ def main() -> int:
         f"pytest over {len(notebooks)} notebooks, wall time of the whole command, "
         f"{ROUNDS} interleaved rounds after a warm-up (medians)"
     )
+    paired = result.paired
     print(
-        f"  {len(notebooks)} empty notebooks                      {result.baseline:10.2f} s"
-        f"   (rounds {spread(base_times)})"
+        f"  {len(notebooks)} empty notebooks                      {paired.baseline:10.2f} s"
+        f"   (rounds {spread(result.baseline_values)})"
     )
     print(
-        f"  notebooks/                           {result.candidate:10.2f} s"
-        f"   (rounds {spread(cand_times)})"
+        f"  notebooks/                           {paired.candidate:10.2f} s"
+        f"   (rounds {spread(result.candidate_values)})"
     )
     return finish(result)
 

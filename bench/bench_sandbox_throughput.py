@@ -1,20 +1,34 @@
-"""How many sessions per second does the sandbox create, next to its stack's ceiling?
+"""How many sessions per second does the sandbox create, next to Prism and its stack's ceiling?
 
-A measurement, not a test. Two servers run side by side, each in its own process
-on 127.0.0.1: the sandbox (``python -m payparts_helpers.sandbox``, a temporary
-SQLite database in WAL mode) and ``constant_json_server.py``, a Starlette app
-whose one route answers a constant JSON body, served by the same ``uvicorn_server``
-(same uvicorn settings, one process, one event loop). The load generator is wrk
-(C, its own process, so no Python GIL on the client side): ``CONNECTIONS`` keep-alive
-connections POST the contract's minimum request with the demo merchant's Basic
-auth to ``/v1/session/start``, for ``SECONDS`` per round, rounds alternating
-between the servers after a warm-up. Only 201 answers count as creates; wrk's
-Lua ``response`` hook counts them, any other answer or socket error invalidates
-the run, and the sandbox's database must hold exactly as many rows as creates
-were counted (plus at most one in-flight request per connection and run). The
-medians of creates per second are compared against the target (≥ 0.5× the ceiling).
+A measurement, not a test. Three servers run side by side, each in its own process on
+127.0.0.1:
 
-Needs wrk: ``apt-get install -y wrk`` (Debian). Run:
+- the sandbox (``python -m payparts_helpers.sandbox``, a temporary SQLite database in
+  WAL mode): the candidate;
+- Stoplight Prism (``prism mock``, pinned in bench/package.json, installed by ``npm ci
+  --prefix bench``) mocking the sandbox's own ``/openapi.json``, fetched from the
+  running sandbox, run as its documentation shows (default options: it validates the
+  request and the Basic auth the document requires, answers the schema's static
+  example, and logs each request, here to /dev/null): what a team would use instead;
+- ``constant_json_server.py``, a Starlette app whose one route answers a constant JSON
+  body, served by the sandbox's own ``uvicorn_server`` (same settings, one process,
+  one event loop): the stack's ceiling.
+
+The load generator is wrk (C, its own process, no GIL on the client side): one thread,
+``CONNECTIONS`` keep-alive connections POSTing the contract's minimum request with
+the demo merchant's Basic auth to ``/v1/session/start`` for ``SECONDS`` per run. Each
+round runs all three back to back, the order rotating round by round; the server's
+CPU (``/proc/<pid>/stat``) is read before and after each run. Only 201 answers count
+as creates (wrk's Lua ``response`` hook counts them; any other answer or socket error
+invalidates the run), and the sandbox's database must hold as many rows as creates
+were counted (plus at most one in-flight request per connection and run). Two results
+from the one run, each a paired per-round ratio of creates per second: sandbox vs
+Prism (target ≥ 2.5×) and sandbox vs the ceiling (target ≥ 0.7×), with the servers'
+CPU per request beside them.
+
+Needs wrk (``apt-get install -y wrk``) and Prism (``npm ci --prefix bench``; its package
+asks for node ≥ 24.18, npm warns EBADENGINE, and it runs on node 20 all the same):
+without either it says so and exits 2. Run:
 ``.venv/bin/python bench/bench_sandbox_throughput.py``
 """
 
@@ -32,7 +46,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import PYTHON, Result, finish, interleaved, served, spread
+import requests
+from common import (
+    BENCH_DIR,
+    PYTHON,
+    Result,
+    Sample,
+    Server,
+    finish,
+    free_port,
+    interleaved,
+    served,
+    spread,
+)
 
 from payparts_helpers.rules import examples
 from payparts_helpers.sandbox import DEMO_MERCHANT
@@ -42,13 +68,18 @@ CONNECTIONS = 8
 # core to the server's single event loop. With two wrk threads the load generator and
 # the server competed for both cores and the rounds varied by ±20 %.
 THREADS = 1
-SECONDS = 3
+SECONDS = 1
 WARMUP_SECONDS = 2
-ROUNDS = 5
-TARGET_RATIO = 0.5
+# node compiles Prism's hot paths while it serves: its rate climbs for ~6 s (1,000 → 1,600/s
+# here), then holds. Measured from a cold start, its first rounds would be half-speed.
+PRISM_WARMUP_SECONDS = 8
+ROUNDS = 21
+TARGET_VS_PRISM = 2.5
+TARGET_VS_CEILING = 0.7
 PATH = "/v1/session/start"
+PRISM = BENCH_DIR / "node_modules" / ".bin" / "prism"
 
-# Every answer goes through the response hook, for both servers alike. Each wrk thread
+# Every answer goes through the response hook, for every server alike. Each wrk thread
 # has its own Lua state; done() adds up the threads' counters.
 _LUA = """
 local threads = {}
@@ -89,40 +120,35 @@ def lua_script() -> str:
 class Load:
     """wrk against one server; keeps the counts of every run, warm-up included."""
 
-    def __init__(self, wrk: str, script: Path, url: str) -> None:
-        self.wrk, self.script, self.url = wrk, script, url
+    def __init__(self, wrk: str, script: Path, server: Server) -> None:
+        self.wrk, self.script, self.server = wrk, script, server
         self.created = self.runs = 0
         self.problems: list[str] = []
 
-    def run(self, seconds: int) -> float:
-        """One wrk run; creates (201 answers) per second."""
-        argv = [
-            self.wrk,
-            f"-t{THREADS}",
-            f"-c{CONNECTIONS}",
-            f"-d{seconds}s",
-            "-s",
-            str(self.script),
-        ]
+    def run(self, seconds: int) -> Sample:
+        """One wrk run: creates (201 answers) per second, and server CPU s per request."""
+        argv = [self.wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s"]
+        cpu = self.server.cpu()
         output = subprocess.run(
-            [*argv, self.url + PATH],
+            [*argv, str(self.script), self.server.url + PATH],
             capture_output=True,
             text=True,
             check=True,
             timeout=seconds + 30,
         ).stdout
+        used = self.server.cpu() - cpu
         match = _BENCH_LINE.search(output)
         if match is None:
             raise RuntimeError(f"wrk printed no BENCH line:\n{output}")
         created, other, requests, duration_us, errors = map(int, match.groups())
         self.created += created
         self.runs += 1
-        if other or errors or created != requests:
+        if other or errors or created != requests or not requests:
             self.problems.append(
-                f"{self.url}: {other} non-201 answers, {errors} socket errors, "
+                f"{self.server.url}: {other} non-201 answers, {errors} socket errors, "
                 f"{created} creates of {requests} requests"
             )
-        return created / (duration_us / 1e6)
+        return Sample(created / (duration_us / 1e6), used / max(requests, 1))
 
 
 def stored_rows(db: Path) -> int:
@@ -130,69 +156,123 @@ def stored_rows(db: Path) -> int:
         return conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
 
 
-def main() -> int:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        print(
+def missing_tools() -> str | None:
+    """What cannot run here, and how to install it; None when wrk and Prism are there."""
+    if shutil.which("wrk") is None:
+        return (
             "wrk is not installed: it is the load generator of this benchmark.\n"
-            "Install it with: sudo apt-get install -y wrk   (Debian/Ubuntu; "
-            "run apt-get update first if needed)",
-            file=sys.stderr,
+            "Install it with: sudo apt-get install -y wrk   (Debian/Ubuntu)"
         )
+    if shutil.which("node") is None or not PRISM.exists():
+        return (
+            "Stoplight Prism is not installed: it is one of the servers compared.\n"
+            "Install it with: npm ci --prefix bench --ignore-scripts   (make bench does it)"
+        )
+    return None
+
+
+def prism_version() -> str:
+    package = PRISM.resolve().parents[1] / "package.json"
+    return str(json.loads(package.read_text(encoding="utf-8"))["version"])
+
+
+def main() -> int:
+    problem = missing_tools()
+    if problem:
+        print(problem, file=sys.stderr)
+        print("no figure: this benchmark did not run")
         return 2
+    wrk, node = shutil.which("wrk") or "wrk", shutil.which("node") or "node"
     with tempfile.TemporaryDirectory(prefix="payparts-bench-") as scratch:
         script = Path(scratch) / "create.lua"
         script.write_text(lua_script(), encoding="utf-8")
         db = Path(scratch) / "sandbox.sqlite3"
+        document = Path(scratch) / "openapi.json"
         sandbox_argv = [PYTHON, "-m", "payparts_helpers.sandbox", "--port", "0", "--db", str(db)]
-        constant_argv = [PYTHON, str(Path(__file__).with_name("constant_json_server.py"))]
-        with served(sandbox_argv) as sandbox_url, served(constant_argv) as constant_url:
-            sandbox = Load(wrk, script, sandbox_url)
-            ceiling = Load(wrk, script, constant_url)
-            for load in (ceiling, sandbox):
-                load.run(WARMUP_SECONDS)
-            ceiling_rates, sandbox_rates = interleaved(
-                lambda: ceiling.run(SECONDS), lambda: sandbox.run(SECONDS), rounds=ROUNDS, warmup=0
-            )
+        constant_argv = [PYTHON, str(BENCH_DIR / "constant_json_server.py")]
+        port = free_port()
+        # node itself, not the bin's "#!/usr/bin/env node": the pid is then Prism's.
+        prism_argv = [node, str(PRISM.resolve()), "mock", "-h", "127.0.0.1", "-p", str(port)]
+        with served(sandbox_argv) as sandbox_server, served(constant_argv) as constant_server:
+            answer = requests.get(sandbox_server.url + "/openapi.json", timeout=10)
+            answer.raise_for_status()
+            document.write_bytes(answer.content)
+            with served([*prism_argv, str(document)], url=f"http://127.0.0.1:{port}") as prism:
+                loads = [
+                    Load(wrk, script, server) for server in (constant_server, prism, sandbox_server)
+                ]
+                ceiling, mock, sandbox = loads
+                for load in loads:
+                    load.run(PRISM_WARMUP_SECONDS if load is mock else WARMUP_SECONDS)
+                ceiling_rounds, prism_rounds, sandbox_rounds = interleaved(
+                    [lambda load=load: load.run(SECONDS) for load in loads],
+                    rounds=ROUNDS,
+                    warmup=0,
+                )
             rows = stored_rows(db)
-    result = Result(
-        name="bench_sandbox_throughput.py",
-        what=f"sandbox creates per second, {CONNECTIONS} concurrent connections",
+    shared = {
+        "what": f"sandbox creates per second, {CONNECTIONS} concurrent connections",
+        "unit": "creates/s",
+        "higher_is_better": True,
+        "cpu_unit": "ms per request",
+        "cpu_label": "the servers",
+    }
+    vs_prism = Result.from_samples(
+        prism_rounds,
+        sandbox_rounds,
+        cpu_scale=1000,
+        name="bench_sandbox_throughput.py (vs Prism)",
+        compared_with=f"Stoplight Prism {prism_version()} mocking the sandbox's openapi.json",
+        target=TARGET_VS_PRISM,
+        **shared,
+    )
+    vs_ceiling = Result.from_samples(
+        ceiling_rounds,
+        sandbox_rounds,
+        cpu_scale=1000,
+        name="bench_sandbox_throughput.py (vs ceiling)",
         compared_with="a constant-JSON endpoint on the same stack (its ceiling)",
-        unit="creates/s",
-        baseline=statistics.median(ceiling_rates),
-        candidate=statistics.median(sandbox_rates),
-        target=TARGET_RATIO,
-        higher_is_better=True,
-        rounds=ROUNDS,
-        baseline_values=ceiling_rates,
-        candidate_values=sandbox_rates,
+        target=TARGET_VS_CEILING,
+        candidate_does_more=True,  # the ceiling's work, plus validation and a database row
+        **shared,
+    )
+    vs_prism.notes.append(
+        "Prism validates the request and its Basic auth, then answers the schema's static "
+        'example ({"sessionId":"string",…}, which breaks the document\'s own patterns: it '
+        "logs a violation per answer) and stores nothing; the sandbox stores a row per create"
     )
     in_flight = CONNECTIONS * sandbox.runs  # requests cut off when a wrk run stops
     if not sandbox.created <= rows <= sandbox.created + in_flight:
         sandbox.problems.append(
             f"the database holds {rows:,} sessions but wrk counted {sandbox.created:,} creates"
         )
-    result.notes.append(
+    vs_ceiling.notes.append(
         f"{sandbox.created:,} creates counted, {rows:,} rows in the database "
         f"(≤ {in_flight} in flight when runs stopped)"
     )
-    for problem in sandbox.problems + ceiling.problems:
-        result.valid = False
-        result.notes.append(f"INVALID: {problem}")
+    for result, loads_compared in ((vs_prism, (mock, sandbox)), (vs_ceiling, (ceiling, sandbox))):
+        for load in loads_compared:
+            for invalid in load.problems:
+                result.valid = False
+                result.notes.append(f"INVALID: {invalid}")
     print(
         f"wrk -t{THREADS} -c{CONNECTIONS}, POST {PATH} (minimum request, Basic auth), "
-        f"{ROUNDS} interleaved rounds of {SECONDS} s after a {WARMUP_SECONDS} s warm-up (medians)"
+        f"{ROUNDS} rounds of {SECONDS} s per server, the order rotating, after a "
+        f"{WARMUP_SECONDS} s warm-up of each ({PRISM_WARMUP_SECONDS} s for Prism) "
+        "(medians; server CPU from /proc)"
     )
-    print(
-        f"  constant JSON on the same stack      {result.baseline:10.0f} /s"
-        f"   (rounds {spread(ceiling_rates)})"
-    )
-    print(
-        f"  sandbox creates                      {result.candidate:10.0f} /s"
-        f"   (rounds {spread(sandbox_rates)})"
-    )
-    return finish(result)
+    for label, rounds_of in (
+        ("constant JSON on the same stack", ceiling_rounds),
+        (f"Prism {prism_version()}", prism_rounds),
+        ("sandbox creates", sandbox_rounds),
+    ):
+        rates = [s.value for s in rounds_of]
+        cpu_ms = statistics.median(s.cpu * 1000 for s in rounds_of)
+        print(
+            f"  {label:35s}{statistics.median(rates):8.0f} /s   (rounds {spread(rates)}), "
+            f"server CPU {cpu_ms:.3f} ms per request"
+        )
+    return finish([vs_prism, vs_ceiling])
 
 
 if __name__ == "__main__":
