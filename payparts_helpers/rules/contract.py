@@ -376,6 +376,10 @@ def _reject_constant(name: str) -> Any:
     raise InvalidJSONError(f"{name} is not valid JSON")
 
 
+# One decoder for every body: json.loads with an option builds a new decoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_json_body(raw: bytes) -> Any:
     """Parse a request body strictly: UTF-8, no NaN/Infinity, no absurd numbers.
 
@@ -386,16 +390,20 @@ def parse_json_body(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise InvalidJSONError("the body is not UTF-8 text") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        if text.startswith("\ufeff"):  # a second BOM: refused as json.loads refuses it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise InvalidJSONError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except (ValueError, RecursionError) as exc:
         # Over-long integers (Python's digit limit) and absurd nesting.
         reason = str(exc) if isinstance(exc, InvalidJSONError) else "the JSON is too deep or large"
         raise InvalidJSONError(reason) from None
-    if _too_deep(value):
+    # Nesting deeper than MAX_DEPTH takes more than MAX_DEPTH opening brackets: a body with
+    # fewer (nearly every one) cannot be too deep, and the walk is skipped.
+    if text.count("{") + text.count("[") > MAX_DEPTH and _too_deep(value):
         raise InvalidJSONError(f"the JSON is nested deeper than {MAX_DEPTH} levels")
-    if _SURROGATE_ESCAPE.search(text) and _holds_lone_surrogate(value):
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _holds_lone_surrogate(value):
         raise InvalidJSONError(
             "a string holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), "
             "which is not text"

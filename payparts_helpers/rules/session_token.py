@@ -27,20 +27,33 @@ _MAX_TOKEN_LENGTH = 16_384
 
 
 def encode_session_token(session_id: str, merchant_name: str, value: int, currency: str) -> str:
-    """Build the token exactly as documented: key order, compact JSON, padded standard base64."""
-    payload = {
-        "SessionId": session_id,
-        "Config": {
-            "merchantName": merchant_name,
-            "amount": {
-                "value": value,
-                "currency": currency,
-                "formatted": format_plain(value, currency),
-            },
-        },
-    }
-    compact = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    """Build the token exactly as documented: key order, compact JSON, padded standard base64.
+
+    The object is written around its five values, each as ``json.dumps`` writes it, so the
+    bytes are those of ``json.dumps(payload, separators=(",", ":"), ensure_ascii=False)``
+    without the encoder that call builds for every token (the sandbox issues one per create).
+    """
+    compact = (
+        f'{{"SessionId":{_json_value(session_id)},'
+        f'"Config":{{"merchantName":{_json_value(merchant_name)},'
+        f'"amount":{{"value":{_json_value(value)},"currency":{_json_value(currency)},'
+        f'"formatted":{_json_value(format_plain(value, currency))}}}}}}}'
+    )
     return TOKEN_PREFIX + base64.b64encode(compact.encode("utf-8")).decode("ascii")
+
+
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _json_value(value: object) -> str:
+    """One value as compact JSON with UTF-8 text (not ``\\u`` escapes).
+
+    An int is written as json writes it (``int.__repr__``) without going through the
+    encoder's generic path; text takes the encoder's own fast path.
+    """
+    if type(value) is int:
+        return int.__repr__(value)
+    return _compact_json(value)
 
 
 @dataclass(frozen=True)
