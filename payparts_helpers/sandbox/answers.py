@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from ..rules.contract import PROBLEM_TYPE
@@ -25,6 +25,7 @@ __all__ = [
     "Rejection",
     "admit",
     "admit_optionally",
+    "header",
     "http_error",
     "json_response",
     "problem",
@@ -34,6 +35,10 @@ __all__ = [
 
 MAX_BODY_BYTES = 64 * 1024
 _ACCEPTABLE = ("*/*", "application/*", "application/json", "application/problem+json")
+_SCENARIO = SCENARIO_HEADER.lower().encode("latin-1")
+# Where header() keeps a request's headers by name; a key of this module, in the request's
+# scope (which lives as long as the request), so that each header is found without a scan.
+_HEADERS_KEY = "payparts.headers"
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -67,6 +72,21 @@ def _unauthorized() -> Response:
     )
 
 
+def header(request: Request, name: bytes) -> str | None:
+    """The value of header ``name`` (lower case), or None: the first one when it is repeated.
+
+    What ``request.headers.get`` answers, but the headers are put in a dict once per
+    request: a create reads five of them, and each ``headers.get`` scans the list.
+    """
+    scope = request.scope
+    by_name: dict[bytes, bytes] | None = scope.get(_HEADERS_KEY)
+    if by_name is None:
+        # Reversed, so that the first of repeated headers is the one kept (as Starlette).
+        by_name = scope[_HEADERS_KEY] = dict(reversed(scope["headers"]))
+    value = by_name.get(name)
+    return None if value is None else value.decode("latin-1")
+
+
 class Rejection(Exception):  # noqa: N818 - internal control flow, not an error type
     """Carries a finished error response out of a nested check."""
 
@@ -85,14 +105,16 @@ async def admit(request: Request, directory: MerchantDirectory) -> Merchant:
 async def admit_optionally(request: Request, directory: MerchantDirectory) -> Merchant | None:
     """As :func:`admit`, for an endpoint that also answers without credentials: ``None``
     when no ``Authorization`` header came; wrong credentials are still a 401."""
-    response = await _apply_scenario(request)
-    if response is not None:
-        raise Rejection(response)
-    header = request.headers.get("authorization")
-    merchant = directory.authenticate(header) if header is not None else None
-    if header is not None and merchant is None:
+    scenario = header(request, _SCENARIO)
+    if scenario is not None:  # without the header no scenario code runs, not even a coroutine
+        response = await _apply_scenario(scenario)
+        if response is not None:
+            raise Rejection(response)
+    credentials = header(request, b"authorization")
+    merchant = directory.authenticate(credentials) if credentials is not None else None
+    if credentials is not None and merchant is None:
         raise Rejection(_unauthorized())
-    if not _accepts_json(request.headers.get("accept")):
+    if not _accepts_json(header(request, b"accept")):
         raise Rejection(
             problem(
                 406, "Not acceptable", "This API answers in JSON: send Accept: application/json."
@@ -108,33 +130,46 @@ def _too_large() -> Rejection:
 
 
 async def read_limited(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
+    """The body, at most ``MAX_BODY_BYTES`` (413 past it), read once from ``receive``.
+
+    Reads the ASGI messages itself, as ``request.stream()`` does but without an async
+    generator per request: a create's body is nearly always one message.
+    """
+    declared = header(request, b"content-length") or ""
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise _too_large()
+    receive = request.receive
     chunks: list[bytes] = []
     size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise _too_large()
-            chunks.append(chunk)
-    except ClientDisconnect:  # the client hung up mid-body: nobody to answer, nothing to log
-        raise Rejection(problem(400, "Incomplete body", "The client disconnected.")) from None
-    return b"".join(chunks)
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.disconnect":  # the client hung up mid-body: nobody to answer
+            raise Rejection(problem(400, "Incomplete body", "The client disconnected."))
+        if kind != "http.request":
+            continue
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        if not message.get("more_body", False):
+            return chunk if not chunks else b"".join([*chunks, chunk])
+        chunks.append(chunk)
 
 
 def _accepts_json(accept: str | None) -> bool:
-    if not accept or not accept.strip():
+    if not accept or accept in _ACCEPTABLE:  # the usual headers, without splitting them
+        return True
+    if not accept.strip():
         return True
     ranges = (part.split(";")[0].strip().lower() for part in accept.split(","))
     return any(r in _ACCEPTABLE or r.endswith("+json") for r in ranges)
 
 
-async def _apply_scenario(request: Request) -> Response | None:
+async def _apply_scenario(value: str) -> Response | None:
     """The answer a faulty live service would give, or None to go on normally."""
     try:
-        scenario = parse_scenario(request.headers.get(SCENARIO_HEADER))
+        scenario = parse_scenario(value)
     except ScenarioError as exc:
         return problem(
             400,

@@ -82,14 +82,19 @@ class SessionStore:
         """Write transactions committed so far: fewer than creates when they were grouped."""
         return self._writes.transactions
 
-    async def add(self, session: StoredSession) -> None:
-        """Return once ``session`` is committed (with whatever else queued up meanwhile)."""
+    async def add(self, session: StoredSession, request_json: str | None = None) -> None:
+        """Return once ``session`` is committed (with whatever else queued up meanwhile).
+
+        ``request_json``: the request as the client sent it, when the caller has that
+        text (the create endpoint): kept as it is, with no second serialisation. It must
+        be JSON that parses to ``session.request``.
+        """
         await self._writes.add(
             (
                 session.session_id,
                 session.sl_code,
                 session.session_token,
-                _to_json(session.request),
+                _to_json(session.request) if request_json is None else request_json,
                 session.created_at,
                 expire_epoch(session.request.get("expire")),
             )
