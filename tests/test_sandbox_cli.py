@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,3 +138,44 @@ def _bash(script: str) -> str:
     return subprocess.run(
         ["bash", "-c", script], capture_output=True, text=True, timeout=30, check=True, env=env
     ).stdout
+
+
+def test_the_ready_file_appears_once_every_route_answers_and_goes_on_exit(
+    tmp_path: Path,
+) -> None:
+    ready = tmp_path / "run" / "sandbox.url"
+    ready.parent.mkdir()
+    ready.write_text("http://127.0.0.1:1\n")  # a stale file of an earlier run: never trusted
+    db = tmp_path / "ready.sqlite3"
+    argv = ["--port", "0", "--db", str(db), "--ready-file", str(ready)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "payparts_helpers.sandbox", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        printed = (process.stdout.readline() if process.stdout else "").strip()
+        url = _wait_for_ready_url(ready, process)
+        assert url == printed  # the same URL as the first line of stdout
+        # Ready means ready: the first request after the file appeared is answered.
+        assert requests.get(f"{url}/", timeout=10).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        assert not ready.exists()  # a script that looks again is not fooled
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_ready_url(ready: Path, process: subprocess.Popen[str]) -> str:
+    """The ready file's URL once it is no longer the stale one (state, with a deadline)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        text = ready.read_text() if ready.exists() else ""
+        if text.endswith("\n") and text != "http://127.0.0.1:1\n":
+            return text.strip()
+        assert process.poll() is None, "the sandbox exited before it was ready"
+        time.sleep(0.01)
+    raise AssertionError(f"no ready file at {ready} after 20 s")

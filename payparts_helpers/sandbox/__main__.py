@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .exchange_delivery import DEFAULT_DELAYS, EXCHANGE_FORMS, DeliveryPolicy
 from .merchants import load_merchants
@@ -26,6 +27,14 @@ def build_parser(prog: str = "python -m payparts_helpers.sandbox") -> argparse.A
         "--merchants",
         default=None,
         help='JSON file: a list of {"slCode", "secret", "merchantName"} (default: the demo one)',
+    )
+    parser.add_argument(
+        "--ready-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the base URL to FILE once every route answers, and remove it on exit "
+        "(for scripts: wait for the file instead of sleeping)",
     )
     exchange = parser.add_argument_group("exchange calls")
     exchange.add_argument(
@@ -104,7 +113,7 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        serve_forever(args.host, args.port, args.db, merchants, delivery)
+        serve_forever(args.host, args.port, args.db, merchants, delivery, args.ready_file)
     except OSError as exc:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -57,7 +60,11 @@ def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
 
     Run it with ``server.run(sockets=[bind_socket(host, port)])``.
     """
-    config = uvicorn.Config(
+    return uvicorn.Server(_config(app))
+
+
+def _config(app: ASGIApp) -> uvicorn.Config:
+    return uvicorn.Config(
         app,
         http=ProblemH11Protocol,  # a request uvicorn cannot parse gets problem JSON too
         log_level="warning",
@@ -66,7 +73,6 @@ def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
         server_header=False,
         timeout_graceful_shutdown=3,
     )
-    return uvicorn.Server(config)
 
 
 def _server(
@@ -75,6 +81,37 @@ def _server(
     delivery: DeliveryPolicy | None = None,
 ) -> uvicorn.Server:
     return uvicorn_server(create_app(db_path=db_path, merchants=merchants, delivery=delivery))
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Writes the base URL to ``ready_file`` once serving, and removes it on the way out.
+
+    So a script (CI) waits for the file to appear instead of sleeping: it appears after
+    the database is open and the lifespan has run, when every route answers.
+    """
+
+    def __init__(self, config: uvicorn.Config, ready_file: Path, url: str) -> None:
+        super().__init__(config)
+        self._ready_file, self._url = ready_file, url
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            write_ready_file(self._ready_file, self._url)
+
+
+def write_ready_file(path: Path, url: str) -> None:
+    """``url`` and a newline in ``path``, all at once: a reader never sees half a URL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(url + "\n")
+        os.replace(scratch, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
+        raise
 
 
 class SandboxHandle:
@@ -153,19 +190,33 @@ def serve_forever(
     db_path: str | Path | None,
     merchants: Iterable[Merchant] | None,
     delivery: DeliveryPolicy | None = None,
+    ready_file: Path | None = None,
 ) -> None:
     """Foreground mode for the CLI: print the URL first, stop cleanly on SIGINT/SIGTERM.
 
     uvicorn finishes open requests on the first signal, then re-raises it with
     the handlers it found; the no-op handlers below make that re-raise a normal
-    return, so the process exits 0 instead of dying by the signal.
+    return, so the process exits 0 instead of dying by the signal. ``ready_file``
+    gets the URL once every route answers (see :class:`_AnnouncingServer`); a stale
+    one from an earlier run is removed before anything else.
     """
+    if ready_file is not None:
+        ready_file.unlink(missing_ok=True)
     sock = bind_socket(host, port)
-    server = _server(db_path, merchants, delivery)
+    app = create_app(db_path=db_path, merchants=merchants, delivery=delivery)
+    server = (
+        uvicorn_server(app)
+        if ready_file is None
+        else _AnnouncingServer(_config(app), ready_file, _url(sock))
+    )
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: None)
     # Listen before announcing: a client that connects as soon as it reads the URL is
     # queued, not refused (uvicorn's own listen() on the same socket is harmless).
     sock.listen(2048)
     print(_url(sock), flush=True)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        if ready_file is not None:
+            ready_file.unlink(missing_ok=True)
