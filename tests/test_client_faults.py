@@ -21,6 +21,8 @@ from payparts_helpers.rules.errors import (
 )
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 
+from .ports import free_port
+
 BETA = "https://zero-parts.pay.nl"
 SESSION = "0123456789abcdef0123456789abcdef"
 
@@ -80,12 +82,6 @@ def test_slow_answer_past_the_read_timeout_is_a_transport_error(sandbox: Sandbox
             client.create_session(examples.minimum_request())
         assert time.monotonic() - started < 1.5
         assert len(client.history_frame()) == 1
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_refused_connection_is_retried_for_get_and_not_for_post() -> None:

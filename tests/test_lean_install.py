@@ -131,3 +131,28 @@ def test_the_core_install_shows_order_lines_without_pandas(lean: Path, tmp_path:
         sandbox.stop()
     assert "order lines (the table needs payparts-helpers[lab]):" in shown.stdout
     assert '"productId": "PROD-001"' in shown.stdout
+
+
+def test_the_ci_script_runs_on_the_core_install_alone(lean: Path, tmp_path: Path) -> None:
+    """What examples/ci's templates do: the core's payparts, the script, the PHP handler."""
+    from .ports import free_port
+
+    port = free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PAYPARTS_")}
+    environ.update(
+        SHOP_COMMAND=f"php -S 127.0.0.1:{port} examples/php/router.php",
+        SHOP_URL=f"http://127.0.0.1:{port}",
+        REPORT=str(tmp_path / "report.xml"),
+        PAYPARTS=str(lean / "payparts"),
+    )
+    run = subprocess.run(
+        ["bash", str(REPO / "examples" / "ci" / "payparts-check.sh")],
+        cwd=REPO,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert " passed, 0 failed, " in run.stdout

@@ -33,6 +33,7 @@ from payparts_helpers.regression import EXCHANGE_GROUP, SCENARIOS
 from payparts_helpers.rules.exchange_signing import sign_exchange
 from payparts_helpers.sandbox.merchants import DEMO_MERCHANT
 
+from .ports import free_port
 from .sandbox_process import SandboxProcess
 from .test_docs_links import broken_links
 
@@ -59,12 +60,6 @@ def php_binary() -> str:
             "(apt-get install php-cli php-curl; .ci/run installs them for CI)"
         )
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from ..ports import free_port
 
 __all__ = [
     "CHROMIUM",
@@ -39,12 +40,6 @@ LAB_SETTINGS: dict[str, dict[str, Any]] = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write_scratch_notebooks(folder: Path, notebooks: Iterable[Path]) -> None:
