@@ -23,8 +23,10 @@ The decision rule
     The rounds **agree** when the CI's relative half-width, (hi − lo) / 2 / median, is at
     most ``AGREEMENT`` (5 %). Only then is a ratio recorded (bench/RESULTS.md's summary)
     and a verdict given: "met" / "not met" from the median ratio against the target,
-    with "CI reaches past the target" added when the CI straddles it. Otherwise the
-    verdict is "undecided", nothing is recorded, and the exit code is 1.
+    with "CI reaches past the target" added when the CI straddles it. Otherwise no ratio
+    is recorded; the verdict is still given when the whole CI lies on one side of the
+    target (every ratio the rounds make plausible meets it, or none does), and is
+    "undecided" (exit code 1) only when the wide CI straddles the target.
 
     Why 5 %: a recorded figure should come back within its printed spread when the
     benchmark is run again (the ratio that prompted this rule moved from 0.71× to
@@ -325,7 +327,18 @@ class Result:
 
     @property
     def decided(self) -> bool:
-        return self.valid and bool(self.candidate_values) and self.paired.agree
+        """A verdict can be given: the rounds agree, or their whole CI is on one side."""
+        if not self.valid or not self.candidate_values:
+            return False
+        return self.paired.agree or self._whole_ci_side() is not None
+
+    def _whole_ci_side(self) -> bool | None:
+        """True when the whole CI meets the target, False when none of it does, else None."""
+        paired = self.paired
+        if math.isnan(paired.low) or math.isnan(paired.high):
+            return None
+        ends = (self._good(paired.low), self._good(paired.high))
+        return ends[0] if ends[0] == ends[1] else None
 
     @property
     def met(self) -> bool:
@@ -337,7 +350,11 @@ class Result:
             return "invalid"
         paired = self.paired
         if not paired.agree:
-            return "undecided"
+            side = self._whole_ci_side()
+            if side is None:
+                return "undecided"
+            # Too wide to record a figure, but every plausible ratio is on one side.
+            return "met, whole CI past the target" if side else "not met, whole CI short of it"
         # The CI end nearer the target's bad side decides whether the CI straddles it.
         worst = paired.low if self.higher_is_better else paired.high
         best = paired.high if self.higher_is_better else paired.low
