@@ -363,6 +363,8 @@ def test_openapi_document_is_served_with_the_contract_and_the_tagged_payment_sid
             "GET /_sandbox/sessions/{sessionId}/order",
             "GET /_sandbox/sessions/{sessionId}/timeline",
             "GET /_sandbox/sessions/{sessionId}/deliveries",
+            "GET /_sandbox/sessions/{sessionId}/status-reads",
+            "GET /_sandbox/sessions",
             "POST /_sandbox/sessions/{sessionId}/outcome",
             "POST /_sandbox/sdk/init",
             "POST /_sandbox/sdk/pay",

@@ -1,7 +1,8 @@
 """The sandbox's own controls (``/_sandbox/``), as methods of :class:`PayPartsClient`.
 
 Trigger a session's payment outcome without a browser, read its order, its
-timeline and its exchange deliveries (docs/payments.md). Pay.nl has none of
+timeline, its exchange deliveries and who asked the order-status API about it, and
+list the sessions created since a time (docs/payments.md). Pay.nl has none of
 these endpoints, so a client configured for beta or production refuses them
 before sending anything. Every call goes through the client's one ``_request``
 (Basic auth with the session's own sales location; POST sent once, never retried).
@@ -9,15 +10,21 @@ before sending anything. Every call goes through the client's one ``_request``
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..rules.errors import ConfigurationError, RequestRejectedError, Violation
 from ..rules.resources import PaymentOrder
 from ..rules.sandbox_resources import (
     OUTCOMES,
     Delivery,
+    SessionSince,
+    StatusRead,
     TimelineEvent,
     deliveries_from_json,
+    sessions_since_from_json,
+    status_reads_from_json,
     timeline_from_json,
 )
 from .environment import BASE_URLS
@@ -72,12 +79,34 @@ class SandboxControls:
         path = self._sandbox_path("list_deliveries", session_id, "deliveries")
         return deliveries_from_json(self._request("GET", path, None))
 
-    def _sandbox_path(self, method: str, session_id: str, leaf: str) -> str:
-        """The endpoint's path, after refusing Pay.nl's hosts and checking the id."""
+    def list_status_reads(self, session_id: str) -> list[StatusRead]:
+        """``GET /_sandbox/sessions/{id}/status-reads``: each order-status read of its order.
+
+        What ``payparts check --session`` judges an unsigned call's booking by: a shop that
+        answered it true must have asked the order API after the call was sent.
+        """
+        path = self._sandbox_path("list_status_reads", session_id, "status-reads")
+        return status_reads_from_json(self._request("GET", path, None))
+
+    def list_sessions_since(self, since: str | float | datetime) -> list[SessionSince]:
+        """``GET /_sandbox/sessions?since=``: this sales location's sessions created since
+        then, oldest first (at most 1000). ``since``: ISO 8601 (no offset: UTC), epoch
+        seconds, or an aware datetime."""
+        self._refuse_pay_nl("list_sessions_since")
+        text = since.isoformat() if isinstance(since, datetime) else str(since)
+        path = f"/_sandbox/sessions?since={quote(text, safe='')}"
+        return sessions_since_from_json(self._request("GET", path, None))
+
+    def _refuse_pay_nl(self, method: str) -> None:
+        """Raise before sending when this client talks to Pay.nl, which has no /_sandbox/."""
         if self.environment in BASE_URLS or self.base_url in _PAY_NL_URLS:
             where = self.environment if self.environment in BASE_URLS else self.base_url
             raise ConfigurationError(
                 f"{method}: /_sandbox/ endpoints are sandbox-only and this client talks to "
                 f"{where} ({self.base_url}); Pay.nl has no such endpoint. No request was sent."
             )
+
+    def _sandbox_path(self, method: str, session_id: str, leaf: str) -> str:
+        """The endpoint's path, after refusing Pay.nl's hosts and checking the id."""
+        self._refuse_pay_nl(method)
         return f"/_sandbox/sessions/{self._checked_session_id(session_id)}/{leaf}"

@@ -34,7 +34,8 @@ SANDBOX_TAG = {
     "name": "sandbox",
     "description": (
         "Sandbox only (Pay.nl has no such endpoints): the SDK stand-in's calls, a session's "
-        "order, timeline and exchange deliveries, and triggering an outcome."
+        "order, timeline, exchange deliveries and order-status reads, the sessions created "
+        "since a time, and triggering an outcome."
     ),
 }
 _SESSION_ID_PATTERN = "^[0-9a-f]{32}$"
@@ -170,6 +171,14 @@ def sandbox_paths() -> dict[str, Any]:
                 _json("The deliveries", "Deliveries"),
             )
         },
+        f"{sessions}/status-reads": {
+            "get": _owned(
+                "listSandboxStatusReads",
+                "Each GET /v1/orders/{orderId}/status that found the session's order",
+                _json("The reads, oldest first", "StatusReads"),
+            )
+        },
+        "/_sandbox/sessions": {"get": _sessions_since()},
         f"{sessions}/outcome": {
             "post": _owned(
                 "triggerSandboxOutcome",
@@ -321,6 +330,68 @@ def _timeline_schema() -> dict[str, Any]:
     }
 
 
+def _sessions_since() -> dict[str, Any]:
+    """``GET /_sandbox/sessions?since=``: the caller's sessions created since a time."""
+    return {
+        "tags": ["sandbox"],
+        "operationId": "listSandboxSessionsSince",
+        "summary": "The sales location's sessions created since a time, oldest first (<= 1000)",
+        "parameters": [
+            {
+                "name": "since",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "ISO 8601 (no offset: UTC) or epoch seconds.",
+            }
+        ],
+        "responses": {
+            "200": _json("The sessions", "SessionsSince"),
+            "400": _problem("since is missing or not a time"),
+            **_AUTH_ERRORS,
+        },
+    }
+
+
+def _status_reads_schema() -> dict[str, Any]:
+    read = {
+        "type": "object",
+        "required": ["at", "orderId", "status"],
+        "properties": {
+            "at": {"type": "number", "description": "epoch seconds"},
+            "orderId": {"type": "string", "pattern": ORDER_ID_PATTERN},
+            "status": {"type": "integer", "description": "the HTTP status answered"},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["sessionId", "reads"],
+        "properties": {
+            "sessionId": {"type": "string", "pattern": _SESSION_ID_PATTERN},
+            "reads": {"type": "array", "items": read},
+        },
+    }
+
+
+def _sessions_since_schema() -> dict[str, Any]:
+    session = {
+        "type": "object",
+        "required": ["sessionId", "createdAt"],
+        "properties": {
+            "sessionId": {"type": "string", "pattern": _SESSION_ID_PATTERN},
+            "createdAt": {"type": "string", "format": "date-time"},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["since", "sessions"],
+        "properties": {
+            "since": {"type": "string", "format": "date-time"},
+            "sessions": {"type": "array", "items": session},
+        },
+    }
+
+
 def _deliveries_schema() -> dict[str, Any]:
     attempt = {
         "type": "object",
@@ -410,6 +481,8 @@ def sandbox_schemas() -> dict[str, Any]:
         },
         "Timeline": _timeline_schema(),
         "Deliveries": _deliveries_schema(),
+        "StatusReads": _status_reads_schema(),
+        "SessionsSince": _sessions_since_schema(),
         "OutcomeRequest": {
             "type": "object",
             "required": ["outcome"],

@@ -1,7 +1,8 @@
 """What the sandbox's ``/_sandbox/`` endpoints answer, as small typed objects (``.raw`` kept).
 
-The shapes are those of docs/payments.md: the timeline of a session and its
-exchange deliveries with every attempt (the order object is
+The shapes are those of docs/payments.md: the timeline of a session, its
+exchange deliveries with every attempt, the order-status reads of its order and
+the sessions created since a time (the order object is
 ``resources.PaymentOrder``). Each ``from_json`` checks the fields it reads and raises
 :class:`UnexpectedResponseError` naming the field's path (``deliveries[0].attempts[1].ok``)
 when one is missing or of the wrong JSON type. Fields it does not read stay in ``.raw``.
@@ -25,8 +26,12 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryState",
+    "SessionSince",
+    "StatusRead",
     "TimelineEvent",
     "deliveries_from_json",
+    "sessions_since_from_json",
+    "status_reads_from_json",
     "timeline_from_json",
 ]
 
@@ -176,3 +181,54 @@ def deliveries_from_json(data: object) -> list[Delivery]:
     answer = JsonReader(data, "", "delivery")
     answer.identifier("sessionId")
     return [Delivery._read(d) for d in answer.items("deliveries")]
+
+
+@dataclass(frozen=True)
+class StatusRead:
+    """One ``GET /v1/orders/{id}/status`` that found the session's order, as recorded.
+
+    ``at`` is epoch seconds (when the request came); ``status`` the HTTP status answered
+    (200; 404 when another sales location asked). Whether a shop asked the order API
+    before it booked an unsigned call is read from these.
+    """
+
+    at: float
+    order_id: str
+    status: int
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def _read(cls, item: JsonReader) -> StatusRead:
+        return cls(
+            at=float(item.number("at")),
+            order_id=item.identifier("orderId"),
+            status=item.integer("status"),
+            raw=dict(item.data),
+        )
+
+
+def status_reads_from_json(data: object) -> list[StatusRead]:
+    """``{"sessionId", "reads": [...]}`` → the reads, oldest first."""
+    answer = JsonReader(data, "", "status reads")
+    answer.identifier("sessionId")
+    return [StatusRead._read(r) for r in answer.items("reads")]
+
+
+@dataclass(frozen=True)
+class SessionSince:
+    """A session of ``GET /_sandbox/sessions?since=``: its id and creation time (ISO, UTC)."""
+
+    session_id: str
+    created_at: str
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def _read(cls, item: JsonReader) -> SessionSince:
+        return cls(item.identifier("sessionId"), item.text("createdAt"), dict(item.data))
+
+
+def sessions_since_from_json(data: object) -> list[SessionSince]:
+    """``{"since", "sessions": [...]}`` → the sessions, oldest first (newest last)."""
+    answer = JsonReader(data, "", "sessions")
+    answer.text("since")
+    return [SessionSince._read(s) for s in answer.items("sessions")]

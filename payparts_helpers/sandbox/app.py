@@ -135,6 +135,8 @@ def create_app(
                     "GET /_sandbox/sessions/{sessionId}/order",
                     "GET /_sandbox/sessions/{sessionId}/timeline",
                     "GET /_sandbox/sessions/{sessionId}/deliveries",
+                    "GET /_sandbox/sessions/{sessionId}/status-reads",
+                    "GET /_sandbox/sessions?since=TIME",
                     "POST /_sandbox/sessions/{sessionId}/outcome",
                 ],
             }

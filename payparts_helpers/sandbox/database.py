@@ -100,6 +100,19 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     ok            INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS delivery_attempts_by_session ON delivery_attempts (session_id);
+
+-- Each GET /v1/orders/{id}/status that found an order: whether (and when) a shop asked the
+-- order API, which payparts check --session judges an unsigned call's booking by.
+CREATE TABLE IF NOT EXISTS status_reads (
+    id            INTEGER PRIMARY KEY,
+    order_id      TEXT NOT NULL,
+    session_id    TEXT NOT NULL,
+    sl_code       TEXT NOT NULL,                -- the order's sales location
+    caller        TEXT,                         -- the SL code that asked; NULL: no auth
+    at            REAL NOT NULL,                -- epoch seconds, when the request came
+    http_status   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS status_reads_by_session ON status_reads (session_id);
 """
 SELECT_SESSION = (
     "SELECT session_id, sl_code, session_token, request_json, created_at "

@@ -3,8 +3,10 @@
 - ``GET /sdk/payparts-sdk.js`` and ``/_sandbox/sdk/*``: what the test card component
   in the shop's page calls. The session token is the credential (the browser holds
   nothing else) and CORS is open, since the shop's page is on another origin.
-- ``/_sandbox/sessions/{id}/…``: order, timeline, deliveries, and triggering an
-  outcome without a browser; Basic auth, the session's own sales location only.
+- ``/_sandbox/sessions/{id}/…``: order, timeline, deliveries, the order-status reads
+  of its order, and triggering an outcome without a browser; Basic auth, the
+  session's own sales location only. ``/_sandbox/sessions?since=``: the sales
+  location's sessions created since a time (``payparts check --since``).
 
 Status changes go through :class:`Payments`, which signs the exchange calls and
 wakes the delivery worker once the change is committed.
@@ -16,6 +18,7 @@ import hmac
 import json
 import re
 import time
+from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -34,6 +37,7 @@ from ..rules.test_cards import TEST_CARDS, THREE_DS_RESULTS, card_by_id, three_d
 from .answers import Rejection, admit, json_response, problem, read_limited
 from .exchange_delivery import DeliveryPolicy, DeliveryWorker
 from .merchants import Merchant, MerchantDirectory
+from .order_routes import load_status_reads
 from .payments import (
     PENDING,
     OrderConflict,
@@ -58,6 +62,12 @@ _CORS = {
     "Access-Control-Max-Age": "600",
 }
 _SWEEP_BATCH = 500
+_SINCE_LIMIT = 1000  # sessions per answer of /_sandbox/sessions?since= (the oldest first)
+# created_at is utc_now()'s ISO text (one format, UTC): text order is time order.
+_SESSIONS_SINCE = (
+    "SELECT session_id, created_at FROM sessions WHERE sl_code = ? AND created_at >= ? "
+    "ORDER BY rowid LIMIT ?"
+)
 # Sessions of known sales locations whose expire passed with no final order.
 _EXPIRED_UNPAID = (
     "SELECT e.session_id FROM open_expiries e JOIN sessions s USING (session_id) "
@@ -384,6 +394,41 @@ def payment_routes(payments: Payments) -> list[Route]:
             return problem(404, "Not found", "No session with this id exists.")
         return json_response(order_object(order))
 
+    async def get_status_reads(request: Request) -> Response:
+        try:
+            session, _ = await owned_session(request)
+        except Rejection as rejection:
+            return rejection.response
+        # Through the writer's queue, not a reader: a read recorded (queued) before this
+        # request came is committed before this runs, so a test never misses it.
+        reads = await store.write_async(lambda conn: load_status_reads(conn, session[0]))
+        return json_response({"sessionId": session[0], "reads": reads})
+
+    async def list_sessions(request: Request) -> Response:
+        try:
+            merchant = await admit(request, directory)
+        except Rejection as rejection:
+            return rejection.response
+        since = _since(request.query_params.get("since"))
+        if since is None:
+            return problem(
+                400,
+                "Missing or malformed since",
+                "Give ?since= as an ISO 8601 time (no offset: UTC) or epoch seconds.",
+                [Violation("since", "an ISO 8601 time or epoch seconds", "INVALID")],
+            )
+        rows = await store.read(
+            lambda conn: conn.execute(
+                _SESSIONS_SINCE, (merchant.sl_code, since, _SINCE_LIMIT)
+            ).fetchall()
+        )
+        return json_response(
+            {
+                "since": since,
+                "sessions": [{"sessionId": sid, "createdAt": at} for sid, at in rows],
+            }
+        )
+
     sessions = "/_sandbox/sessions/{session_id}"
     return [
         Route("/sdk/payparts-sdk.js", sdk_script, methods=["GET"]),
@@ -397,7 +442,25 @@ def payment_routes(payments: Payments) -> list[Route]:
         Route(f"{sessions}/timeline", get_timeline, methods=["GET"]),
         Route(f"{sessions}/deliveries", get_deliveries, methods=["GET"]),
         Route(f"{sessions}/outcome", post_outcome, methods=["POST"]),
+        Route(f"{sessions}/status-reads", get_status_reads, methods=["GET"]),
+        Route("/_sandbox/sessions", list_sessions, methods=["GET"]),
     ]
+
+
+def _since(text: str | None) -> str | None:
+    """``since`` (ISO 8601, no offset meaning UTC, or epoch seconds) as ``utc_now()``'s text."""
+    if not text or len(text) > 64:
+        return None
+    try:
+        moment = datetime.fromtimestamp(float(text), UTC)
+    except (ValueError, OverflowError, OSError):
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _sdk_change(field: str | None, body: dict[str, Any]) -> StatusChange:
