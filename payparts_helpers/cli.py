@@ -156,6 +156,28 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--group", action="append", metavar="GROUP", help="only this group (repeatable)"
     )
+    check.add_argument(
+        "--session",
+        action="append",
+        metavar="SESSION_ID",
+        help="a shop with only its exchange endpoint: check it on this session, which the shop "
+        "created at the --base-url sandbox itself (repeatable); runs only the group "
+        "'exchange handler (your session)'",
+    )
+    check.add_argument(
+        "--since",
+        metavar="TIME",
+        help="as --session, for every session of the sales location created since TIME "
+        "(ISO 8601, no offset meaning UTC, or epoch seconds), paid or not: rows that must "
+        "come before the payment are skipped for a paid one",
+    )
+    check.add_argument(
+        "--status-url",
+        metavar="TEMPLATE",
+        help="with --session/--since: the shop's order state, {reference} replaced by the "
+        "session's reference, e.g. 'https://shop.test/orders/{reference}' (JSON as the "
+        "reference shop's GET /orders/{reference}); without it those rows are skipped",
+    )
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     check.add_argument(
         "--format", choices=("table", "json"), default="table", help="output (default: table)"
@@ -275,10 +297,13 @@ def _run_drift(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     """Exit 0: every scenario passed or was skipped; 1: one failed; 2: it could not run."""
     from .regression.exchange_scenarios import EXCHANGE_GROUP
-    from .regression.reports import junit_xml, rows_json, rows_table
     from .regression.runner import GROUPS, SCENARIOS, run_rows
     from .regression.targets import has_reference_shop, target_from_parameters
 
+    if args.session or args.since:
+        return _run_check_sessions(args)
+    if args.status_url:
+        raise UsageError("--status-url goes with --session or --since")
     unknown = sorted(set(args.group or ()) - set(GROUPS))
     if unknown:
         raise UsageError(
@@ -299,14 +324,68 @@ def _run_check(args: argparse.Namespace) -> int:
         if url and not _answers(url):
             raise UsageError(f"{name} {url} does not accept connections: start it first")
 
-    def progress(done: int, total: int, name: str) -> None:
-        print(f"[{done}/{total}] {name}", file=sys.stderr, flush=True)
+    return _report(args, run_rows(target, on_progress=_progress, scenarios=chosen))
 
-    rows = run_rows(target, on_progress=progress, scenarios=chosen)
+
+def _progress(done: int, total: int, name: str) -> None:
+    print(f"[{done}/{total}] {name}", file=sys.stderr, flush=True)
+
+
+def _report(args: argparse.Namespace, rows: Sequence[Any]) -> int:
+    """Write --junit, print the rows in --format; exit 1 when one failed."""
+    from .regression.reports import junit_xml, rows_json, rows_table
+
     if args.junit:
         Path(args.junit).write_text(junit_xml(rows), encoding="utf-8")
     print(rows_json(rows) if args.format == "json" else rows_table(rows))
     return EXIT_NO if any(row.status == "fail" for row in rows) else EXIT_OK
+
+
+def _run_check_sessions(args: argparse.Namespace) -> int:
+    """``check --session/--since``: the session-mode group on sessions the shop made itself."""
+    from .client.payparts_client import PayPartsClient
+    from .regression.runner import run_rows
+    from .regression.session_mode import session_mode_scenarios
+    from .regression.targets import target_from_parameters
+    from .rules.errors import InvalidSessionIdError, NotFoundError
+
+    if args.env != "sandbox" or not args.base_url:
+        raise UsageError(
+            "--session and --since need --base-url: the sandbox the shop talks to (Pay.nl's "
+            "hosts have no /_sandbox/ controls to move a payment)"
+        )
+    for flag in ("shop_url", "exchange_url", "group"):
+        if getattr(args, flag):
+            name = "--" + flag.replace("_", "-")
+            raise UsageError(f"{name} does not go with --session/--since (the session says it)")
+    template = args.status_url
+    if template is not None and "{reference}" not in template:
+        raise UsageError(
+            "--status-url must hold {reference}, e.g. 'https://shop.test/orders/{reference}'"
+        )
+    target = target_from_parameters("sandbox", base_url=args.base_url)
+    if not _answers(args.base_url):
+        raise UsageError(f"--base-url {args.base_url} does not accept connections: start it first")
+    sessions = list(dict.fromkeys(args.session or ()))
+    with PayPartsClient(target.sl_code, target.secret, args.base_url, timeout=15.0) as client:
+        for session_id in sessions:
+            try:
+                client.list_status_reads(session_id)
+            except (NotFoundError, InvalidSessionIdError):
+                raise UsageError(
+                    f"unknown session {session_id[:64]!r}: the sandbox at {args.base_url} has no "
+                    f"such session for {target.sl_code}"
+                ) from None
+        if args.since:
+            try:
+                found = client.list_sessions_since(args.since)
+            except PayPartsError as error:
+                raise UsageError(f"--since {args.since[:64]!r}: {error}") from None
+            sessions += [s.session_id for s in found if s.session_id not in sessions]
+    if not sessions:
+        raise UsageError(f"no session of {target.sl_code} was created since {args.since}")
+    scenarios = session_mode_scenarios(sessions, template)
+    return _report(args, run_rows(target, on_progress=_progress, scenarios=scenarios))
 
 
 def _answers(url: str) -> bool:

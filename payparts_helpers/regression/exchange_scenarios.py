@@ -42,10 +42,28 @@ from .targets import ShopEndpoints
 
 __all__ = [
     "ALTERED_DANGER",
+    "CANCEL_DANGER",
     "EXCHANGE_GROUP",
     "EXCHANGE_SCENARIOS",
+    "FOREIGN_SIGNER_ADVICE",
+    "FOREIGN_SIGNER_DANGER",
+    "OTHER_SECRET",
     "PAY_NL_TIMEOUT",
     "UNSIGNED_DANGER",
+    "Answer",
+    "Checkout",
+    "Payment",
+    "ShopOrder",
+    "await_delivery",
+    "claiming",
+    "compact",
+    "expect_accepted",
+    "expect_refused",
+    "legacy_call",
+    "no_crash",
+    "post_exchange",
+    "read_shop_order",
+    "signed_headers",
 ]
 
 EXCHANGE_GROUP = "exchange handler"
@@ -53,7 +71,8 @@ PAY_NL_TIMEOUT = 5.0  # Pay.nl waits at most 5 s for a shop's answer (known-fact
 _SHOP_TIMEOUT = 15.0  # /checkout creates a session at the sandbox: more than one hop
 _DELIVERY_DEADLINE = 3 * PAY_NL_TIMEOUT  # the sandbox's first attempt: at once, 5 s to answer
 _POLL_INTERVAL = 0.02
-_OTHER_SECRET = "a-secret-that-is-not-the-sales-locations"  # noqa: S105 (made up on purpose)
+OTHER_SECRET = "a-secret-that-is-not-the-sales-locations"  # noqa: S105 (made up on purpose)
+"""A secret no sales location has: a call signed with it must never be accepted."""
 _OTHER_KEY_ID = "SL-9999-9999"
 _QUOTE = 160
 
@@ -70,11 +89,15 @@ ALTERED_DANGER = (
     "has seen one exchange call can rewrite it: verify the HMAC over the raw body "
     "(verify_exchange_signature) before reading any field, and refuse a mismatch."
 )
-_FOREIGN_SIGNER_DANGER = (
+FOREIGN_SIGNER_ADVICE = (
+    "it does not verify the signature, so anyone can sign a call with a secret of their own. "
+    "Verify the HMAC over the raw body with your sales location's secret and refuse a "
+    "mismatch (403, result false)."
+)
+"""Why accepting a call signed with another secret is dangerous, and what to do instead."""
+FOREIGN_SIGNER_DANGER = (
     "DANGEROUS: the shop booked as paid a call signed with another secret while the "
-    "order-status API says {status}: it does not verify the signature, so anyone can sign a "
-    "call with a secret of their own. Verify the HMAC over the raw body with your sales "
-    "location's secret and refuse a mismatch (403, result false)."
+    "order-status API says {status}: " + FOREIGN_SIGNER_ADVICE
 )
 _WRONG_KEY_DANGER = (
     "DANGEROUS: the shop booked as paid a call whose Signature-KeyID is not its SL code while "
@@ -94,7 +117,7 @@ _NO_SANDBOX_WITH_SHOP = (
     "shop at a sandbox and run with ENV=sandbox and BASE_URL set to that sandbox"
 )
 
-_CANCEL_DANGER = (
+CANCEL_DANGER = (
     "DANGEROUS: the shop acted on a call it cannot have verified ({what}) and ended an "
     "order the order-status API says is {status}: it is now {state}. Anyone could cancel "
     "your customers' orders this way. Verify the HMAC over the raw body with your secret "
@@ -149,8 +172,11 @@ class Answer:
         return f"HTTP {self.status} {shown!r}" if shown else f"HTTP {self.status} (empty body)"
 
 
-def _post_exchange(shop: ShopEndpoints, body: bytes, headers: Mapping[str, str]) -> Answer:
-    """One exchange call as Pay.nl makes it: POST, the raw bytes, 5 s to answer."""
+def post_exchange(shop: ShopEndpoints, body: bytes, headers: Mapping[str, str]) -> Answer:
+    """One exchange call as Pay.nl makes it: POST, the raw bytes, 5 s to answer.
+
+    Only ``shop.exchange_url`` is used: a shop known by its exchange URL alone will do.
+    """
     started = time.perf_counter()
     try:
         response = requests.post(
@@ -227,11 +253,14 @@ class ShopOrder:
 
 def _shop_order(shop: ShopEndpoints, reference: str) -> ShopOrder | None:
     """The shop's order, or None when it answers 404 (it does not know the reference)."""
-    where = "GET /orders/{reference}"
+    return read_shop_order(f"{shop.url}/orders/{quote(reference, safe='')}")
+
+
+def read_shop_order(url: str, where: str = "GET /orders/{reference}") -> ShopOrder | None:
+    """The status JSON at ``url`` (docs/reference-shop.md), None for a 404; ``where`` names
+    the URL in messages (never the URL itself: it holds the reference)."""
     try:
-        response = requests.get(
-            f"{shop.url}/orders/{quote(reference, safe='')}", timeout=PAY_NL_TIMEOUT
-        )
+        response = requests.get(url, timeout=PAY_NL_TIMEOUT)
     except requests.RequestException as error:
         raise AssertionError(
             f"{where}: could not reach the shop ({type(error).__name__})"
@@ -278,8 +307,9 @@ def _trigger(ctx: MatrixContext, checkout: Checkout, outcome: str) -> PaymentOrd
         ) from None
 
 
-def _delivery(ctx: MatrixContext, checkout: Checkout, code: int) -> Delivery:
-    """The sandbox's own call for status ``code``, once its first attempt is recorded."""
+def await_delivery(ctx: MatrixContext, checkout: Checkout, code: int) -> Delivery:
+    """The sandbox's own call for status ``code``, once its first attempt is recorded
+    (polling ``list_deliveries`` until a deadline)."""
     deadline = time.monotonic() + _DELIVERY_DEADLINE
     while True:
         for delivery in ctx.client.list_deliveries(checkout.session_id):
@@ -324,7 +354,7 @@ def _paid(ctx: MatrixContext, shop: ShopEndpoints) -> Payment:
     """A checkout paid in the sandbox; its signed paid call answered true, booked once."""
     checkout = _checkout(shop)
     _trigger(ctx, checkout, "paid")
-    payment = Payment(checkout, _delivery(ctx, checkout, 100))
+    payment = Payment(checkout, await_delivery(ctx, checkout, 100))
     first = payment.delivery.attempts[0]
     if not first.ok:
         said = first.answer if first.answer is not None else first.error
@@ -350,7 +380,7 @@ def _pending(ctx: MatrixContext, shop: ShopEndpoints) -> tuple[Payment, PaymentO
     word on it."""
     checkout = _checkout(shop)
     _trigger(ctx, checkout, "pending")
-    payment = Payment(checkout, _delivery(ctx, checkout, 20))
+    payment = Payment(checkout, await_delivery(ctx, checkout, 20))
     confirmed = ctx.client.get_order_status(payment.order_id)
     if confirmed.status_code != 20:
         raise AssertionError(
@@ -363,12 +393,12 @@ def _pending(ctx: MatrixContext, shop: ShopEndpoints) -> tuple[Payment, PaymentO
     return payment, confirmed
 
 
-def _compact(envelope: dict[str, Any]) -> bytes:
+def compact(envelope: dict[str, Any]) -> bytes:
     """The sandbox's own serialisation: compact UTF-8 JSON."""
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _claiming(envelope: dict[str, Any], code: int, action: str) -> dict[str, Any]:
+def claiming(envelope: dict[str, Any], code: int, action: str) -> dict[str, Any]:
     """A copy of the envelope whose order claims status ``code`` (100: paid, all captured)."""
     forged = copy.deepcopy(envelope)
     order = forged["object"]
@@ -382,19 +412,37 @@ def _claiming(envelope: dict[str, Any], code: int, action: str) -> dict[str, Any
     return forged
 
 
+def legacy_call(payment: Payment) -> tuple[bytes, dict[str, str]]:
+    """An unsigned legacy paid call for ``payment``'s order (``action=new_ppt&order_id=…``,
+    form-encoded): body and headers. Anyone can send it, so it proves nothing."""
+    amount = payment.envelope["object"].get("amount") or {}
+    fields = {
+        "action": "new_ppt",
+        "order_id": payment.order_id,
+        "amount": format_plain(int(amount.get("value", 0)), str(amount.get("currency", "EUR"))),
+        "extra1": payment.checkout.reference,
+        "extra2": "",
+        "extra3": "",
+    }
+    body = urlencode(fields).encode("ascii")
+    return body, {"Content-Type": "application/x-www-form-urlencoded"}
+
+
 def _claiming_paid(payment: Payment) -> bytes:
-    return _compact(_claiming(payment.envelope, 100, "PAID"))
+    return compact(claiming(payment.envelope, 100, "PAID"))
 
 
-def _signed(body: bytes, ctx: MatrixContext, **overrides: str) -> dict[str, str]:
-    """Content-Type and the four signature headers, as the sandbox sends them."""
+def signed_headers(body: bytes, ctx: MatrixContext, **overrides: str) -> dict[str, str]:
+    """Content-Type and the four signature headers, as the sandbox sends them; ``key_id``,
+    ``secret``, ``algorithm`` override the target's own."""
     key_id = overrides.get("key_id", ctx.target.sl_code)
     secret = overrides.get("secret", ctx.target.secret)
     algorithm = overrides.get("algorithm", "sha256")
     return {"Content-Type": "application/json", **sign_exchange(body, key_id, secret, algorithm)}
 
 
-def _no_crash(answer: Answer, what: str) -> None:
+def no_crash(answer: Answer, what: str) -> None:
+    """Fail on a 5xx: Pay.nl retries it and no one learns why."""
     if answer.status >= 500:
         raise TimedAssertionError(
             f"{what}: the shop crashed ({answer.quoted}); refuse what cannot be verified with "
@@ -403,8 +451,9 @@ def _no_crash(answer: Answer, what: str) -> None:
         )
 
 
-def _expect_refused(answer: Answer, what: str) -> None:
-    _no_crash(answer, what)
+def expect_refused(answer: Answer, what: str) -> None:
+    """Fail on a crash or on result true: what cannot be verified must be refused."""
+    no_crash(answer, what)
     if answer.accepted:
         raise TimedAssertionError(
             f"{what} was answered {answer.quoted}: Pay.nl (and anyone else) reads that as "
@@ -413,7 +462,8 @@ def _expect_refused(answer: Answer, what: str) -> None:
         )
 
 
-def _expect_accepted(answer: Answer, what: str) -> None:
+def expect_accepted(answer: Answer, what: str) -> None:
+    """Fail unless 2xx with result true: anything else Pay.nl retries."""
     if not answer.accepted:
         raise TimedAssertionError(
             f"{what} was answered {answer.quoted}: Pay.nl reads anything but 2xx with result "
@@ -465,9 +515,9 @@ def _sandbox_paid_call(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutco
 
 def _same_call_again(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     payment = _paid(ctx, shop)
-    answer = _post_exchange(shop, payment.body, payment.delivery.headers)
+    answer = post_exchange(shop, payment.body, payment.delivery.headers)
     what = "the sandbox's signed paid call, sent again byte for byte"
-    _expect_accepted(answer, what)
+    expect_accepted(answer, what)
     _expect_booked_once(shop, payment, answer, f"after {what}")
     return passed(
         f"the same signed body again: {answer.summary}; still paid, bookings 1 (booked once)",
@@ -491,18 +541,18 @@ def _forged(
     payment, confirmed = _pending(ctx, shop)
     before = _known_order(shop, payment.checkout.reference, "before the calls")
     paid_body = _claiming_paid(payment)
-    paid = _post_exchange(shop, paid_body, sign(paid_body, payment))
+    paid = post_exchange(shop, paid_body, sign(paid_body, payment))
     _expect_not_booked(shop, payment, paid, danger, confirmed)
-    cancel_body = _compact(_claiming(payment.envelope, -90, "CANCEL"))
-    cancel = _post_exchange(shop, cancel_body, sign(cancel_body, payment))
+    cancel_body = compact(claiming(payment.envelope, -90, "CANCEL"))
+    cancel = post_exchange(shop, cancel_body, sign(cancel_body, payment))
     after = _known_order(shop, payment.checkout.reference, "after the calls")
     if after.state != before.state or after.bookings:
         raise TimedAssertionError(
-            _CANCEL_DANGER.format(what=what, status=confirmed.status_text, state=after.state),
+            CANCEL_DANGER.format(what=what, status=confirmed.status_text, state=after.state),
             cancel.elapsed_ms,
         )
     for claim, answer in (("100 PAID", paid), ("-90 CANCEL", cancel)):
-        _no_crash(answer, f"{what}, claiming {claim},")
+        no_crash(answer, f"{what}, claiming {claim},")
         if answer.accepted:
             raise TimedAssertionError(
                 f"{what}, claiming {claim}, was answered {answer.quoted}: the shop accepts a "
@@ -520,14 +570,14 @@ def _forged(
 
 def _another_secret(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     def sign(body: bytes, _payment: Payment) -> dict[str, str]:
-        return _signed(body, ctx, secret=_OTHER_SECRET)
+        return signed_headers(body, ctx, secret=OTHER_SECRET)
 
-    return _forged(ctx, shop, sign, "signed with another secret", _FOREIGN_SIGNER_DANGER)
+    return _forged(ctx, shop, sign, "signed with another secret", FOREIGN_SIGNER_DANGER)
 
 
 def _another_key_id(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     def sign(body: bytes, _payment: Payment) -> dict[str, str]:
-        return _signed(body, ctx, key_id=_OTHER_KEY_ID)
+        return signed_headers(body, ctx, key_id=_OTHER_KEY_ID)
 
     what = f"the right secret but {HEADER_KEY_ID} {_OTHER_KEY_ID}"
     return _forged(ctx, shop, sign, what, _WRONG_KEY_DANGER)
@@ -535,9 +585,11 @@ def _another_key_id(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
 
 def _sha512(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     payment = _paid(ctx, shop)
-    answer = _post_exchange(shop, payment.body, _signed(payment.body, ctx, algorithm="sha512"))
+    answer = post_exchange(
+        shop, payment.body, signed_headers(payment.body, ctx, algorithm="sha512")
+    )
     what = "the sandbox's paid call signed with sha512 (Signature-Algorithm: sha512)"
-    _expect_accepted(answer, what)
+    expect_accepted(answer, what)
     _expect_booked_once(shop, payment, answer, f"after {what}")
     return passed(f"a sha512-signed copy: {answer.summary}; paid, bookings 1", answer.elapsed_ms)
 
@@ -546,8 +598,8 @@ def _truncated(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     payment = _paid(ctx, shop)
     body = payment.body
     cut = body[: len(body) // 2]
-    answer = _post_exchange(shop, cut, payment.delivery.headers)
-    _expect_refused(answer, "the paid call cut in half, with the original signature")
+    answer = post_exchange(shop, cut, payment.delivery.headers)
+    expect_refused(answer, "the paid call cut in half, with the original signature")
     _expect_booked_once(shop, payment, answer, "after a truncated call")
     return passed(
         f"half the body with the original signature: {answer.summary}, not a 5xx; "
@@ -558,7 +610,7 @@ def _truncated(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
 
 def _unknown_order(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     payment, _confirmed = _pending(ctx, shop)
-    forged = _claiming(payment.envelope, 100, "PAID")
+    forged = claiming(payment.envelope, 100, "PAID")
     order = forged["object"]
     other_uuid = str(uuid.uuid4())
     forged["id"] = order["id"] = order["uuid"] = other_uuid
@@ -566,9 +618,9 @@ def _unknown_order(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     order["orderId"] = f"9{digits}X{uuid.uuid4().hex[:4]}"
     unknown_reference = f"UNKNOWN-{uuid.uuid4().hex[:12]}"
     order["reference"] = unknown_reference
-    body = _compact(forged)
-    answer = _post_exchange(shop, body, _signed(body, ctx))
-    _no_crash(answer, "a signed paid call for an order the shop does not know")
+    body = compact(forged)
+    answer = post_exchange(shop, body, signed_headers(body, ctx))
+    no_crash(answer, "a signed paid call for an order the shop does not know")
     if answer.accepted:
         raise TimedAssertionError(
             f"a signed paid call for an order the shop does not know was answered "
@@ -596,10 +648,10 @@ def _unknown_order(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
 
 def _cancel_after_paid(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     payment = _paid(ctx, shop)
-    body = _compact(_claiming(payment.envelope, -90, "CANCEL"))
-    answer = _post_exchange(shop, body, _signed(body, ctx))
-    _no_crash(answer, "a signed cancel (-90) after paid")
-    _expect_accepted(answer, "a signed cancel (-90) for the paid order, arriving late")
+    body = compact(claiming(payment.envelope, -90, "CANCEL"))
+    answer = post_exchange(shop, body, signed_headers(body, ctx))
+    no_crash(answer, "a signed cancel (-90) after paid")
+    expect_accepted(answer, "a signed cancel (-90) for the paid order, arriving late")
     order = _known_order(shop, payment.checkout.reference, "after a late cancel")
     if not order.paid or order.bookings != 1:
         raise TimedAssertionError(
@@ -615,20 +667,9 @@ def _cancel_after_paid(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutco
 
 def _unsigned_for_pending(ctx: MatrixContext, shop: ShopEndpoints) -> ScenarioOutcome:
     payment, confirmed = _pending(ctx, shop)
-    amount = payment.envelope["object"].get("amount") or {}
-    fields = {
-        "action": "new_ppt",
-        "order_id": payment.order_id,
-        "amount": format_plain(int(amount.get("value", 0)), str(amount.get("currency", "EUR"))),
-        "extra1": payment.checkout.reference,
-        "extra2": "",
-        "extra3": "",
-    }
-    body = urlencode(fields).encode("ascii")
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    answer = _post_exchange(shop, body, headers)
+    answer = post_exchange(shop, *legacy_call(payment))
     order = _expect_not_booked(shop, payment, answer, UNSIGNED_DANGER, confirmed)
-    _no_crash(answer, "an unsigned legacy call (action=new_ppt)")
+    no_crash(answer, "an unsigned legacy call (action=new_ppt)")
     return passed(
         f"unsigned action=new_ppt for an order the API says is {confirmed.status_text}: "
         f"{answer.summary}; the shop shows {order.state}, nothing booked",
