@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import junitparser
@@ -369,22 +370,29 @@ def test_a_legacy_call_for_a_paid_order_is_answered_true_and_books_nothing_more(
     assert shop_order(shop, checkout["reference"])["bookings"] == 1
 
 
-def test_a_payment_of_another_amount_is_409_and_not_booked(sandbox: str, shop: PhpShop) -> None:
-    checkout = requests.post(shop.url + "/checkout", timeout=15).json()
-    reference = checkout["reference"]
-    # A session for the shop's reference, but for 1 cent: the sandbox's signed paid call
-    # is genuine, and still the order-status API's amount is not the shop's.
-    session = requests.post(
+def session_for(
+    sandbox: str, shop: PhpShop, reference: str, value: int, exchange_url: str
+) -> dict[str, Any]:
+    """A session for the shop's order ``reference``, made by the test, not by the shop."""
+    return requests.post(
         f"{sandbox}/v1/session/start",
         json={
-            "amount": {"value": 1, "currency": "EUR"},
+            "amount": {"value": value, "currency": "EUR"},
             "returnUrl": f"{shop.url}/orders/{reference}",
-            "exchangeUrl": f"{shop.url}/exchange",
+            "exchangeUrl": exchange_url,
             "reference": reference,
         },
         auth=(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret),
         timeout=10,
     ).json()
+
+
+def test_a_payment_of_another_amount_is_409_and_not_booked(sandbox: str, shop: PhpShop) -> None:
+    checkout = requests.post(shop.url + "/checkout", timeout=15).json()
+    reference = checkout["reference"]
+    # A session for the shop's reference, but for 1 cent: the sandbox's signed paid call
+    # is genuine, and still the order-status API's amount is not the shop's.
+    session = session_for(sandbox, shop, reference, 1, f"{shop.url}/exchange")
     order = pay(sandbox, session["sessionId"])
     body = json.dumps({"event": "status_changed", "object": order}, separators=(",", ":")).encode()
     response = post_exchange(shop, body, signed(body))
@@ -404,17 +412,9 @@ def test_concurrent_calls_for_one_payment_book_it_once(sandbox: str, shop: PhpSh
     """
     checkout = requests.post(shop.url + "/checkout", timeout=15).json()
     reference = checkout["reference"]
-    session = requests.post(
-        f"{sandbox}/v1/session/start",
-        json={
-            "amount": {"value": 2999, "currency": "EUR"},
-            "returnUrl": f"{shop.url}/orders/{reference}",
-            "exchangeUrl": f"http://127.0.0.1:{free_port()}/exchange",
-            "reference": reference,
-        },
-        auth=(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret),
-        timeout=10,
-    ).json()
+    session = session_for(
+        sandbox, shop, reference, 2999, f"http://127.0.0.1:{free_port()}/exchange"
+    )
     order = pay(sandbox, session["sessionId"])
     assert shop_order(shop, reference)["bookings"] == 0
     with ThreadPoolExecutor(8) as pool:

@@ -13,12 +13,14 @@ Pure module: no HTTP here; the client fetches, these read.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .json_reading import JsonReader, json_type
 from .order_status import OUTCOME_CODES, describe_status
+
+_Item = TypeVar("_Item")
 
 __all__ = [
     "DELIVERY_STATES",
@@ -171,16 +173,12 @@ class TimelineEvent:
 
 def timeline_from_json(data: object) -> list[TimelineEvent]:
     """``{"sessionId", "events": [...]}`` → the events, oldest first as the sandbox sends them."""
-    answer = JsonReader(data, "", "timeline")
-    answer.identifier("sessionId")
-    return [TimelineEvent._read(e) for e in answer.items("events")]
+    return _per_session(data, "timeline", "events", TimelineEvent._read)
 
 
 def deliveries_from_json(data: object) -> list[Delivery]:
     """``{"sessionId", "deliveries": [...]}`` → the deliveries, in the sandbox's order."""
-    answer = JsonReader(data, "", "delivery")
-    answer.identifier("sessionId")
-    return [Delivery._read(d) for d in answer.items("deliveries")]
+    return _per_session(data, "delivery", "deliveries", Delivery._read)
 
 
 @dataclass(frozen=True)
@@ -209,9 +207,16 @@ class StatusRead:
 
 def status_reads_from_json(data: object) -> list[StatusRead]:
     """``{"sessionId", "reads": [...]}`` → the reads, oldest first."""
-    answer = JsonReader(data, "", "status reads")
+    return _per_session(data, "status reads", "reads", StatusRead._read)
+
+
+def _per_session(
+    data: object, what: str, key: str, read: Callable[[JsonReader], _Item]
+) -> list[_Item]:
+    """``{"sessionId", key: [...]}`` (a session's list under /_sandbox/) → its items, read."""
+    answer = JsonReader(data, "", what)
     answer.identifier("sessionId")
-    return [StatusRead._read(r) for r in answer.items("reads")]
+    return [read(item) for item in answer.items(key)]
 
 
 @dataclass(frozen=True)
