@@ -9,14 +9,13 @@ notebook file, widget state included.
 from __future__ import annotations
 
 import base64
-import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from payparts_helpers.sandbox import Merchant, start_sandbox
+
+from .notebook_runs import execute_copy
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 MARKER = Merchant("SL-7777-0001", "leak-marker-6d1f0c9e", "Leak Test Shop")
@@ -37,17 +36,8 @@ def test_notebook_outputs_never_hold_the_secret(
         monkeypatch.setenv("PAYPARTS_SL_CODE", MARKER.sl_code)
         monkeypatch.setenv("PAYPARTS_SECRET", MARKER.secret)
         monkeypatch.setenv("PAYPARTS_SANDBOX_DB", str(tmp_path / "default.sqlite3"))
-        copy = tmp_path / notebook.name
-        shutil.copy(notebook, copy)
-        executed = nbformat.read(copy, as_version=4)
-        NotebookClient(
-            executed,
-            timeout=300,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(notebook.parent)}},
-            store_widget_state=True,  # stricter than what we save: widget state included
-        ).execute()
-        nbformat.write(executed, copy)
+        # Widget state stored: stricter than what the project saves.
+        _, copy = execute_copy(notebook, tmp_path, store_widget_state=True)
     saved = copy.read_text(encoding="utf-8")
     if notebook.stem == "00_start_here":  # it prints the SL code: the marker merchant was used
         assert f"sales location: {MARKER.sl_code}" in saved

@@ -9,16 +9,16 @@ session of its own and is paid.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from payparts_helpers import PayPartsClient
 from payparts_helpers.rules.errors import NotFoundError
 from payparts_helpers.sandbox import DEMO_MERCHANT, start_sandbox
+
+from .notebook_runs import execute_copy
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_checkout_and_exchange.ipynb"
 _PRINTED_ID = re.compile(r"^sessionId: ([0-9a-f]{32})$", re.MULTILINE)
@@ -42,15 +42,7 @@ def test_run_all_leaves_the_components_session_unpaid(
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("PAYPARTS_ENV", "sandbox")
         monkeypatch.setenv("PAYPARTS_BASE_URL", sandbox.url)
-        copy = tmp_path / NOTEBOOK.name
-        shutil.copy(NOTEBOOK, copy)
-        executed = nbformat.read(copy, as_version=4)
-        NotebookClient(
-            executed,
-            timeout=300,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-        ).execute()
+        executed, _ = execute_copy(NOTEBOOK, tmp_path)
         printed = _outputs_text(executed)
         (component_id,) = _PRINTED_ID.findall(printed)  # the session the component shows
         mounted = [c.source for c in executed.cells if "/_sandbox/checkout" in c.source]
