@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from payparts_helpers import PayPartsClient
 from payparts_helpers.sandbox import (
     DEMO_MERCHANT,
     SECOND_DEMO_MERCHANT,
@@ -44,6 +45,13 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]
     db = tmp_path_factory.mktemp("sandbox") / "sessions.sqlite3"
     with start_sandbox(db_path=db, merchants=[DEMO_MERCHANT, OTHER_MERCHANT]) as handle:
         yield handle
+
+
+@pytest.fixture
+def client(sandbox: SandboxHandle) -> Iterator[PayPartsClient]:
+    """The package's client for the demo sales location, on the module's sandbox."""
+    with PayPartsClient(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, sandbox.url) as demo:
+        yield demo
 
 
 @pytest.fixture

@@ -40,6 +40,14 @@ class SandboxProcess:
         self.stdout_first_line = ""
         self.stdout_rest = ""
 
+    def __enter__(self) -> SandboxProcess:
+        """Started: ``with SandboxProcess(db, logs) as sandbox: sandbox.url``; stopped after."""
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
     @property
     def stderr_path(self) -> Path:
         return self.logs / f"sandbox-{self.starts}.stderr"

@@ -38,11 +38,8 @@ FOREIGN = "before paying, signed with another secret: not answered true"
 @pytest.fixture(scope="module")
 def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     scratch = tmp_path_factory.mktemp("check-session")
-    process = SandboxProcess(scratch / "sessions.sqlite3", scratch)
-    try:
-        yield process.start()
-    finally:
-        process.stop()
+    with SandboxProcess(scratch / "sessions.sqlite3", scratch) as process:
+        yield process.url
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import logging
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -33,12 +32,6 @@ from payparts_helpers.rules.session_token import decode_session_token
 from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 
 from .conftest import OTHER_MERCHANT
-
-
-@pytest.fixture
-def client(sandbox: SandboxHandle) -> Iterator[PayPartsClient]:
-    with PayPartsClient(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, sandbox.url) as c:
-        yield c
 
 
 def test_create_then_get_returns_what_was_sent(client: PayPartsClient) -> None:

@@ -151,11 +151,8 @@ def live_members(group: int) -> list[int]:
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     scratch = tmp_path_factory.mktemp("php-sandbox")
-    process = SandboxProcess(scratch / "sandbox.sqlite3", scratch)
-    try:
-        yield process.start()
-    finally:
-        process.stop()
+    with SandboxProcess(scratch / "sandbox.sqlite3", scratch) as process:
+        yield process.url
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,14 +20,8 @@ from payparts_helpers.sandbox.merchants import DEMO_MERCHANT
 from .sandbox_process import SandboxProcess
 
 
-@contextmanager
-def running_sandbox(tmp_path: Path, *args: str) -> Iterator[SandboxProcess]:
-    server = SandboxProcess(tmp_path / "cli.sqlite3", tmp_path, *args)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def running_sandbox(tmp_path: Path, *args: str) -> SandboxProcess:
+    return SandboxProcess(tmp_path / "cli.sqlite3", tmp_path, *args)  # started by `with`
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])

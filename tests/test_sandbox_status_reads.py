@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -24,12 +23,6 @@ from payparts_helpers.sandbox import DEMO_MERCHANT, SandboxHandle
 from .conftest import OTHER_MERCHANT
 
 UNKNOWN_SESSION = "0" * 32
-
-
-@pytest.fixture
-def client(sandbox: SandboxHandle) -> Iterator[PayPartsClient]:
-    with PayPartsClient(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, sandbox.url) as demo:
-        yield demo
 
 
 def new_session(client: PayPartsClient) -> str:

@@ -135,12 +135,6 @@ def _fresh_registry() -> Iterator[None]:
     sent_registry.clear()
 
 
-@pytest.fixture
-def client(sandbox: SandboxHandle) -> Iterator[PayPartsClient]:
-    with PayPartsClient(DEMO_MERCHANT.sl_code, DEMO_MERCHANT.secret, sandbox.url) as c:
-        yield c
-
-
 def panel_for(sandbox: SandboxHandle, secret: str = DEMO_MERCHANT.secret) -> ConnectionPanel:
     panel = ConnectionPanel(environ={})
     panel.base_url.value = sandbox.url
